@@ -1,0 +1,54 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test check lint typecheck unit e2e proto proto-check bench format clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# The local stack: demo LLM upstream, the DLP server, a real Envoy. Ctrl-C stops all.
+run: install
+	$(PY) tools/run_local.py
+
+# What CI runs (.ci/run): static checks, then every test, end-to-end included.
+test: install lint typecheck proto-check
+	$(PY) -m pytest -q
+
+check: test
+
+lint: install
+	$(VENV)/bin/ruff check extproc tests tools bench
+	$(VENV)/bin/ruff format --check extproc tests tools bench
+
+format: install
+	$(VENV)/bin/ruff check --fix extproc tests tools bench
+	$(VENV)/bin/ruff format extproc tests tools bench
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+unit: install
+	$(PY) -m pytest -q -m "not e2e"
+
+e2e: install
+	$(PY) -m pytest -q -m e2e
+
+proto: install
+	$(PY) tools/protogen.py generate
+
+proto-check: install
+	$(PY) tools/protogen.py check
+
+bench: install
+	$(PY) bench/engine.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,171 @@
+"""The one seam for the regex engine.
+
+Built-in patterns are vetted and run on Python ``re`` (lookaround, atomic groups,
+possessive quantifiers). Patterns written by policy authors run on RE2, which
+matches in linear time: ``(a+)+$`` cannot hang the server there, where Python's
+backtracking engine would take exponential time on ``"a" * 5000 + "b"``.
+
+RE2 matches UTF-8 bytes. This module hands it bytes and maps byte offsets back
+to character offsets, so every span it yields indexes the ``str`` it was given.
+Lone surrogates (from ``surrogateescape`` decoding) cannot be UTF-8 encoded;
+they are swapped for U+FFFD first, one character for one, so offsets survive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Protocol
+
+import re2
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# re2's error text -> the construct a policy author would recognise.
+_UNSUPPORTED = (
+    (re.compile(r"invalid escape sequence: \\[1-9]"), "backreference (\\1 ... \\9)"),
+    (re.compile(r"invalid perl operator: \(\?P(=|$)"), "named backreference (?P=name)"),
+    (re.compile(r"invalid perl operator: \(\?<="), "lookbehind (?<=...)"),
+    (re.compile(r"invalid perl operator: \(\?<!"), "negative lookbehind (?<!...)"),
+    (re.compile(r"invalid perl operator: \(\?="), "lookahead (?=...)"),
+    (re.compile(r"invalid perl operator: \(\?!"), "negative lookahead (?!...)"),
+    (re.compile(r"invalid perl operator: \(\?>"), "atomic group (?>...)"),
+    (re.compile(r"bad repetition operator: .\+"), "possessive quantifier (*+, ++, ?+)"),
+    (re.compile(r"invalid escape sequence: \\Z"), "\\Z (write \\z)"),
+    (re.compile(r"pattern too large"), "pattern too large for the linear-time engine"),
+)
+
+
+class PatternError(ValueError):
+    """A pattern that does not compile, or uses a construct RE2 lacks."""
+
+
+class CompiledPattern(Protocol):
+    """What a detector needs from a compiled regex."""
+
+    @property
+    def pattern(self) -> str: ...
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+        """Yield the value span (group ``value`` or the whole match) of each match.
+
+        Spans are character offsets into ``text``; matches lie within
+        ``pos``..``endpos``, but characters outside still count as context for
+        boundaries and lookaround.
+        """
+        ...
+
+    def fullmatch(self, text: str) -> bool:
+        """True if the whole of ``text`` matches."""
+        ...
+
+
+class _PyPattern:
+    """A vetted pattern on Python ``re``."""
+
+    __slots__ = ("_group", "_regex")
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self._regex = regex
+        self._group = regex.groupindex.get("value", 0)
+
+    @property
+    def pattern(self) -> str:
+        return self._regex.pattern
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+        group = self._group
+        end = len(text) if endpos is None else endpos
+        for match in self._regex.finditer(text, pos, end):
+            yield match.span(group)
+
+    def fullmatch(self, text: str) -> bool:
+        return self._regex.fullmatch(text) is not None
+
+
+class _Re2Pattern:
+    """A user pattern on RE2 (linear time)."""
+
+    __slots__ = ("_group", "_regex", "_source")
+
+    def __init__(self, source: str, regex: re2._Regexp) -> None:
+        self._source = source
+        self._regex = regex
+        self._group: int = regex.groupindex.get("value", 0)
+
+    @property
+    def pattern(self) -> str:
+        return self._source
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+        size = len(text)
+        end = size if endpos is None else max(0, min(endpos, size))
+        pos = max(0, min(pos, end))
+        # Encode only the searched range plus one character of context on each
+        # side: enough for \b, ^ and $ to see what lies outside the range, and
+        # it keeps many small window scans from re-encoding a large text.
+        lo = max(pos - 1, 0)
+        hi = min(end + 1, size)
+        piece = text[lo:hi]
+        if piece.isascii():
+            data = piece.encode("ascii")
+            start, stop = pos - lo, end - lo
+            for match in self._regex.finditer(data, start, stop):
+                s, e = match.span(self._group)
+                if s >= 0:
+                    yield s + lo, e + lo
+            return
+        if _SURROGATE.search(piece):
+            piece = _SURROGATE.sub("\ufffd", piece)
+        data = piece.encode("utf-8")
+        start = len(piece[: pos - lo].encode("utf-8"))
+        stop = start + len(piece[pos - lo : end - lo].encode("utf-8"))
+        # Byte offsets only grow from match to match, so one forward walk maps
+        # all of them: linear in the window, not per match.
+        last_byte, last_char = 0, 0
+        for match in self._regex.finditer(data, start, stop):
+            s, e = match.span(self._group)
+            if s < 0:
+                continue
+            cs = last_char + len(data[last_byte:s].decode("utf-8"))
+            ce = cs + len(data[s:e].decode("utf-8"))
+            last_byte, last_char = e, ce
+            yield cs + lo, ce + lo
+
+    def fullmatch(self, text: str) -> bool:
+        data = _SURROGATE.sub("\ufffd", text).encode("utf-8")
+        return self._regex.fullmatch(data) is not None
+
+
+def _re2_options(case_sensitive: bool) -> re2.Options:
+    options = re2.Options()
+    options.case_sensitive = case_sensitive
+    options.log_errors = False
+    return options
+
+
+def _explain(message: str) -> str:
+    for probe, construct in _UNSUPPORTED:
+        if probe.search(message):
+            return f"unsupported construct: {construct}"
+    return f"invalid pattern: {message}"
+
+
+def compile_pattern(pattern: str, *, builtin: bool, case_sensitive: bool = True) -> CompiledPattern:
+    """Compile ``pattern`` once: built-ins on Python ``re``, user patterns on RE2.
+
+    Raises ``PatternError`` naming the construct RE2 rejects (never any text).
+    """
+    if builtin:
+        flags = 0 if case_sensitive else re.IGNORECASE
+        try:
+            return _PyPattern(re.compile(pattern, flags))
+        except re.error as err:
+            raise PatternError(f"invalid pattern: {err.msg} at position {err.pos}") from None
+    try:
+        regex = re2.compile(pattern, _re2_options(case_sensitive))
+    except re2.error as err:
+        raw = err.args[0] if err.args else ""
+        message = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        raise PatternError(_explain(message)) from None
+    return _Re2Pattern(pattern, regex)

@@ -1,0 +1,237 @@
+"""Validators: plain functions ``value -> bool``, named in one table.
+
+A validator sees only the matched value. It strips the separators its pattern
+allows (spaces, dashes, dots, parentheses) and answers whether the value is
+plausible on its own: checksums, issuer ranges, registry rules.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import json
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+_SEPARATORS = str.maketrans("", "", " -.()\u00a0")
+
+
+def _strip(value: str) -> str:
+    return value.translate(_SEPARATORS)
+
+
+def luhn_checksum(digits: str) -> bool:
+    """The mod-10 check of ISO/IEC 7812 over a string of ASCII digits."""
+    if not digits.isascii() or not digits.isdigit():
+        return False
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        digit = ord(char) - 48
+        if index % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+# (lowest prefix, highest prefix, allowed lengths); prefixes compared on the
+# same number of leading digits.
+_ISSUERS: tuple[tuple[str, str, frozenset[int]], ...] = (
+    ("4", "4", frozenset({13, 16, 19})),  # Visa
+    ("51", "55", frozenset({16})),  # Mastercard
+    ("2221", "2720", frozenset({16})),  # Mastercard 2-series
+    ("34", "34", frozenset({15})),  # American Express
+    ("37", "37", frozenset({15})),
+    ("6011", "6011", frozenset(range(16, 20))),  # Discover
+    ("644", "649", frozenset(range(16, 20))),
+    ("65", "65", frozenset(range(16, 20))),
+    ("3528", "3589", frozenset(range(16, 20))),  # JCB
+    ("300", "305", frozenset(range(14, 20))),  # Diners Club
+    ("3095", "3095", frozenset(range(14, 20))),
+    ("36", "36", frozenset(range(14, 20))),
+    ("38", "39", frozenset(range(16, 20))),
+    ("62", "62", frozenset(range(16, 20))),  # UnionPay
+    ("5018", "5018", frozenset(range(12, 20))),  # Maestro
+    ("5020", "5020", frozenset(range(12, 20))),
+    ("5038", "5038", frozenset(range(12, 20))),
+    ("5893", "5893", frozenset(range(12, 20))),
+    ("6304", "6304", frozenset(range(12, 20))),
+    ("6759", "6759", frozenset(range(12, 20))),
+    ("6761", "6763", frozenset(range(12, 20))),
+)
+
+
+def card_issuer_ok(digits: str) -> bool:
+    """True if the number starts with a known issuer range at a length it issues."""
+    for low, high, lengths in _ISSUERS:
+        if len(digits) in lengths and low <= digits[: len(low)] <= high:
+            return True
+    return False
+
+
+def luhn(value: str) -> bool:
+    """A payment card number: issuer prefix, issuer length, Luhn checksum."""
+    digits = _strip(value)
+    return 12 <= len(digits) <= 19 and card_issuer_ok(digits) and luhn_checksum(digits)
+
+
+# ISO 13616 registry: country code -> IBAN length.
+IBAN_LENGTHS: Mapping[str, int] = MappingProxyType(
+    {
+        "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22,
+        "BH": 22, "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24,
+        "DE": 22, "DJ": 27, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18,
+        "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27,
+        "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27,
+        "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20,
+        "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27,
+        "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24, "PL": 28,
+        "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24, "SC": 31,
+        "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
+        "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+    }
+)  # fmt: skip
+
+
+def iban(value: str) -> bool:
+    """An IBAN: registered country, its length, and the ISO 7064 mod-97 check."""
+    compact = value.replace(" ", "").upper()
+    if not compact.isascii() or not compact.isalnum():
+        return False
+    if IBAN_LENGTHS.get(compact[:2]) != len(compact) or not compact[2:4].isdigit():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    number = "".join(str(int(char, 36)) for char in rearranged)
+    return int(number) % 97 == 1
+
+
+def us_ssn(value: str) -> bool:
+    """A US Social Security number inside the ranges the SSA assigns.
+
+    Area 000, 666 and 900-999 (ITINs and advertising numbers), group 00 and
+    serial 0000 are never issued.
+    """
+    digits = _strip(value)
+    if len(digits) != 9 or not digits.isascii() or not digits.isdigit():
+        return False
+    area, group, serial = digits[:3], digits[3:5], digits[5:]
+    return area not in ("000", "666") and area < "900" and group != "00" and serial != "0000"
+
+
+def ipv4(value: str) -> bool:
+    """A dotted-quad IPv4 address; leading zeros are refused (they read as octal)."""
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def ipv6(value: str) -> bool:
+    """An IPv6 address with at least two hex groups (so ``::`` and ``::1`` are not)."""
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    return sum(1 for group in value.split(":") if group) >= 2
+
+
+def ip_address(value: str) -> bool:
+    """Either an IPv4 or an IPv6 address."""
+    return ipv6(value) if ":" in value else ipv4(value)
+
+
+def _nanp_ok(digits: str) -> bool:
+    """Ten NANP digits: NXX area and exchange, no N11 codes, no X9X area code."""
+    area, exchange, line = digits[:3], digits[3:6], digits[6:]
+    if area[0] in "01" or area[1:] == "11" or area[1] == "9":
+        return False
+    if exchange[0] in "01" or exchange[1:] == "11":
+        return False
+    # 555-0100 .. 555-0199 are reserved for fiction.
+    return not (exchange == "555" and line.startswith("01"))
+
+
+def phone(value: str) -> bool:
+    """A plausible phone number: E.164 when it starts with ``+``, else US NANP.
+
+    A number written without any separator and without ``+`` is not plausible on
+    its own (order numbers, timestamps): only context words can make it one.
+    """
+    digits = _strip(value).lstrip("+")
+    if not digits.isascii() or not digits.isdigit():
+        return False
+    if value.startswith("+"):
+        if digits.startswith("1"):
+            return len(digits) == 11 and _nanp_ok(digits[1:])
+        return 8 <= len(digits) <= 15 and digits[0] != "0"
+    if value.isdigit():
+        return False
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    return len(digits) == 10 and _nanp_ok(digits)
+
+
+def _b64url_decode(part: str) -> bytes | None:
+    try:
+        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def jwt(value: str) -> bool:
+    """A JWS compact token whose header is a JSON object naming its ``alg``."""
+    parts = value.split(".")
+    if len(parts) != 3 or not parts[0] or not parts[1]:
+        return False
+    header = _b64url_decode(parts[0])
+    if header is None or _b64url_decode(parts[1]) is None:
+        return False
+    try:
+        decoded = json.loads(header)
+    except ValueError:
+        return False
+    return isinstance(decoded, dict) and "alg" in decoded
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character of ``text``'s own character distribution."""
+    if not text:
+        return 0.0
+    size = len(text)
+    return -sum(n / size * math.log2(n / size) for n in Counter(text).values())
+
+
+def high_entropy(value: str) -> bool:
+    """A random-looking token body, not a placeholder or a hyphenated phrase.
+
+    The longest run between ``-``/``_`` separators must be at least 16 characters,
+    mix at least two of upper case, lower case and digits, and carry at least
+    3 bits of entropy per character (``XXXX...`` or ``your-key-here`` fail).
+    """
+    body = max(value.replace("_", "-").split("-"), key=len)
+    if len(body) < 16:
+        return False
+    classes = (
+        any(c.isupper() for c in body)
+        + any(c.islower() for c in body)
+        + any(c.isdigit() for c in body)
+    )
+    return classes >= 2 and shannon_entropy(body) >= 3.0
+
+
+VALIDATORS: Mapping[str, Callable[[str], bool]] = MappingProxyType(
+    {
+        "luhn": luhn,
+        "iban": iban,
+        "us_ssn": us_ssn,
+        "ipv4": ipv4,
+        "ipv6": ipv6,
+        "ip_address": ip_address,
+        "phone": phone,
+        "jwt": jwt,
+        "high_entropy": high_entropy,
+    }
+)

@@ -1,0 +1,365 @@
+"""The DLP inspector: one HTTP exchange seen through a policy.
+
+It implements ``extproc.exchange.Inspector``: it picks the policy when the
+request headers arrive, scans bodies (JSON-aware), asks the policy what to do
+with each finding, and answers with rewritten bytes, risk headers or a block.
+Per-exchange state (what was found so far, and later the placeholder map of
+pseudonymisation) lives here and dies with the exchange.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from extproc.detect.finding import Finding
+from extproc.exchange import BodyMode, BodyStream, Headers, Immediate, Verdict
+from extproc.policy.compile import CompiledPolicy
+from extproc.policy.decide import Decision, decide
+from extproc.policy.model import Action, Direction, OnOversize
+from extproc.rewrite import json_body
+from extproc.rewrite.holdback import Holdback, Inspected, Released
+from extproc.rewrite.redact import Renderer, apply
+
+log = logging.getLogger("extproc.decision")
+
+REQUEST = Direction.REQUEST
+RESPONSE = Direction.RESPONSE
+
+# Envoy's default per-connection buffer is 1 MiB; larger buffered bodies never
+# reach the processor. Streams hold back at most this many characters.
+DEFAULT_MAX_BODY = 8 * 1024 * 1024
+MAX_HOLD = 4096
+
+_PROCESS_KEY = os.urandom(32)
+
+
+def hash_key(policy: CompiledPolicy) -> bytes:
+    """The HMAC key for ``hash``: from the policy's env var, else per process."""
+    name = policy.hash_key_env
+    value = os.environ.get(name) if name else None
+    return value.encode() if value else _PROCESS_KEY
+
+
+def error_body(message: str, code: str, detectors: Sequence[str]) -> bytes:
+    """An OpenAI-style error, so SDKs show it as they show the provider's own."""
+    return json.dumps(
+        {
+            "error": {
+                "message": message,
+                "type": "data_leakage_prevention",
+                "code": code,
+                "detectors": list(detectors),
+            }
+        }
+    ).encode()
+
+
+def decode(body: bytes) -> str:
+    # surrogateescape: invalid UTF-8 is scanned, not rejected, and round-trips.
+    return body.decode("utf-8", "surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape, re-encoded
+        return text.encode("utf-8", "surrogatepass")
+
+
+@dataclass(slots=True)
+class Seen:
+    """What one direction of the exchange found so far (ids and counts, no values)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    actions: dict[str, str] = field(default_factory=dict)
+    blocked: bool = False
+    rewritten: bool = False
+    oversize: bool = False
+    max_confidence: float = 0.0
+    suppressed: int = 0
+    scanned_bytes: int = 0
+    scan_seconds: float = 0.0
+
+    def add(self, decision: Decision) -> None:
+        for finding, action in decision.actions:
+            self.counts[finding.detector] = self.counts.get(finding.detector, 0) + 1
+            self.actions[finding.detector] = action.value
+            self.max_confidence = max(self.max_confidence, finding.confidence)
+        self.blocked = self.blocked or decision.blocked
+        self.rewritten = self.rewritten or decision.rewrites
+        self.suppressed += decision.suppressed
+
+    @property
+    def outcome(self) -> str:
+        if self.blocked:
+            return "blocked"
+        if self.oversize:
+            return "oversize"
+        if self.rewritten:
+            return "redacted"
+        return "pass"
+
+
+class Recorder:
+    """Where exchange summaries go (metrics plug in here); default: nowhere."""
+
+    def exchange_done(self, policy: str, summary: dict[Direction, Seen]) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """A whole body, scanned and decided."""
+
+    decision: Decision
+    new_text: Callable[[], str]
+
+
+class DlpInspector:
+    """Per exchange. ``select`` picks the policy from host and path."""
+
+    def __init__(
+        self,
+        select: Callable[[str, str, str | None], CompiledPolicy],
+        recorder: Recorder | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> None:
+        self._select = select
+        self._recorder = recorder or Recorder()
+        self._max_body = max_body
+        self.policy: CompiledPolicy | None = None
+        self._renderer: Renderer | None = None
+        self.seen = {REQUEST: Seen(), RESPONSE: Seen()}
+        self.request_id = ""
+        self.route = ""
+
+    # -- Inspector -------------------------------------------------------
+
+    def headers(self, direction: Direction, headers: Headers, end_of_stream: bool) -> Verdict:
+        policy = self.current_policy(headers if direction is REQUEST else None)
+        mode: BodyMode | None
+        if direction is REQUEST:
+            self.request_id = headers.get("x-request-id", "")
+            self.route = headers.get(":path", "").split("?", 1)[0][:200]
+            remove: tuple[str, ...] = ()
+            if policy.needs_body(RESPONSE) and "accept-encoding" in headers:
+                # Ask upstreams for identity-encoded answers, so they can be scanned.
+                remove = ("accept-encoding",)
+            mode = None if policy.needs_body(REQUEST) else BodyMode.NONE
+            return Verdict(remove_headers=remove, body_mode=mode)
+        if not policy.needs_body(RESPONSE):
+            mode = BodyMode.NONE
+        elif "text/event-stream" in headers.get("content-type", ""):
+            mode = BodyMode.STREAMED
+        else:
+            mode = None
+        return Verdict(set_headers=self._risk_headers(), body_mode=mode)
+
+    def body(self, direction: Direction, body: bytes, complete: bool) -> Verdict:
+        policy = self.current_policy(None)
+        seen = self.seen[direction]
+        limit = policy.limits.max_body_bytes or self._max_body
+        if len(body) > limit or not complete:
+            seen.oversize = True
+            if policy.limits.on_oversize is OnOversize.BLOCK:
+                return Verdict(block=self._oversize_answer())
+            return Verdict()
+        started = time.perf_counter()
+        scanned = self.scan_body(policy, direction, body)
+        seen.scan_seconds += time.perf_counter() - started
+        seen.scanned_bytes += len(body)
+        seen.add(scanned.decision)
+        if scanned.decision.blocked:
+            return Verdict(block=self.block_answer())
+        data = encode(scanned.new_text()) if scanned.decision.rewrites else None
+        return Verdict(data=data, set_headers=self._body_headers(direction))
+
+    def stream(self, direction: Direction) -> BodyStream:
+        return TextStream(self, direction)
+
+    def close(self) -> dict[str, object]:
+        policy = self.policy
+        summary: dict[str, object] = {}
+        if policy is None:
+            return summary
+        for direction, seen in self.seen.items():
+            summary[direction.value] = {
+                "decision": seen.outcome,
+                "detectors": dict(seen.counts),
+                "actions": dict(seen.actions),
+            }
+        if any(s.counts or s.oversize for s in self.seen.values()):
+            log.info(
+                "decision",
+                extra={
+                    "request_id": self.request_id,
+                    "policy": policy.name,
+                    "route": self.route,
+                    **summary,
+                },
+            )
+        self._recorder.exchange_done(policy.name, self.seen)
+        return summary
+
+    # -- scanning --------------------------------------------------------
+
+    def scan_body(self, policy: CompiledPolicy, direction: Direction, body: bytes) -> Scanned:
+        text = decode(body)
+        view = json_body.parse(text)
+        renderer = self.renderer(policy)
+        if view is None:
+            decision = decide(policy.scanner.scan(text), text, policy, direction)
+            return Scanned(decision, lambda: apply(text, decision.rewrite_actions, renderer))
+        decision = decide(policy.scanner.scan(view.joined), view.joined, policy, direction)
+        per_segment: dict[int, list[tuple[Finding, Action]]] = {}
+        kept: list[tuple[Finding, Action]] = []
+        for seg, rel, (original, action) in view.locate([(f, (f, a)) for f, a in decision.actions]):
+            per_segment.setdefault(seg.raw_start, []).append((rel, action))
+            kept.append((original, action))
+        decision = Decision(tuple(kept), decision.suppressed)
+
+        def new_text() -> str:
+            def content(seg: json_body.Segment) -> str | None:
+                acted = [p for p in per_segment.get(seg.raw_start, ()) if p[1].rewrites]
+                return apply(view.content(seg), acted, renderer) if acted else None
+
+            return json_body.rewrite(view, content)
+
+        return Scanned(decision, new_text)
+
+    # -- helpers ---------------------------------------------------------
+
+    def current_policy(self, request_headers: Headers | None = None) -> CompiledPolicy:
+        if self.policy is None:
+            h = request_headers or {}
+            host = h.get(":authority") or h.get("host", "")
+            self.policy = self._select(host, h.get(":path", ""), None)
+        return self.policy
+
+    def renderer(self, policy: CompiledPolicy) -> Renderer:
+        if self._renderer is None:
+            self._renderer = Renderer(policy.redaction, hash_key(policy))
+        return self._renderer
+
+    def _categories(self) -> list[str]:
+        ids: set[str] = set()
+        for seen in self.seen.values():
+            ids.update(seen.counts)
+        return sorted(ids)
+
+    def _risk_headers(self) -> tuple[tuple[str, str], ...]:
+        categories = self._categories()
+        if not categories:
+            return ()
+        blocked = any(s.blocked for s in self.seen.values())
+        confidence = max(s.max_confidence for s in self.seen.values())
+        return (
+            ("x-risk-blocked", "true" if blocked else "false"),
+            ("x-risk-categories", ",".join(categories)),
+            ("x-risk-confidence", f"{confidence:.2f}"),
+        )
+
+    def _body_headers(self, direction: Direction) -> tuple[tuple[str, str], ...]:
+        seen = self.seen[direction]
+        if direction is REQUEST:
+            if not seen.rewritten:
+                return ()
+            return (("x-dlp-redacted", ",".join(sorted(seen.counts))),)
+        return self._risk_headers()
+
+    def block_answer(self) -> Immediate:
+        categories = self._categories()
+        body = error_body(
+            "The request was blocked because it contains sensitive data "
+            f"({', '.join(categories)}).",
+            "sensitive_data_detected",
+            categories,
+        )
+        return Immediate(403, body, self._json_headers(blocked=True), "dlp_blocked")
+
+    def _oversize_answer(self) -> Immediate:
+        body = error_body(
+            "The body is larger than the data-loss-prevention filter may inspect.",
+            "body_too_large",
+            [],
+        )
+        return Immediate(413, body, self._json_headers(blocked=True), "dlp_oversize")
+
+    def _json_headers(self, blocked: bool) -> tuple[tuple[str, str], ...]:
+        risk = dict(self._risk_headers())
+        risk["x-risk-blocked"] = "true" if blocked else "false"
+        risk.setdefault("x-risk-categories", "")
+        return (("content-type", "application/json"), *risk.items())
+
+
+class TextStream:
+    """A streamed body scanned as text, with hold-back across chunks."""
+
+    def __init__(self, inspector: DlpInspector, direction: Direction) -> None:
+        self._inspector = inspector
+        self._direction = direction
+        self._policy = policy = inspector.current_policy()
+        self._renderer = inspector.renderer(policy)
+        self._decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        self._holdback = Holdback(
+            self._inspect, self._rewrite, min(policy.scanner.max_len, MAX_HOLD)
+        )
+
+    def _inspect(self, text: str) -> Inspected:
+        decision = decide(self._policy.scanner.scan(text), text, self._policy, self._direction)
+        if decision.blocked:
+            self._inspector.seen[self._direction].add(decision)
+        return Inspected(decision.actions, decision.blocked)
+
+    def _rewrite(self, text: str, acted: Sequence[tuple[Finding, Action]], offset: int) -> str:
+        # Called once per released piece: the findings counted here are final.
+        self._inspector.seen[self._direction].add(Decision(tuple(acted)))
+        return apply(text, [p for p in acted if p[1].rewrites], self._renderer, offset)
+
+    def feed(self, chunk: bytes) -> Verdict:
+        seen = self._inspector.seen[self._direction]
+        seen.scanned_bytes += len(chunk)
+        released = self._holdback.feed(self._decoder.decode(chunk))
+        return self._verdict(released.text, released.blocked)
+
+    def finish(self) -> Verdict:
+        tail = self._decoder.decode(b"", final=True)
+        first = self._holdback.feed(tail) if tail else Released("")
+        last = self._holdback.finish()
+        return self._verdict(first.text + last.text, first.blocked or last.blocked)
+
+    def _verdict(self, text: str, blocked: bool) -> Verdict:
+        if blocked:
+            return Verdict(data=encode(text), block=self._inspector.block_answer())
+        return Verdict(data=encode(text))
+
+
+def policy_inspectors(
+    path: str, recorder: Recorder | None = None
+) -> tuple[Callable[[object], DlpInspector], Callable[[], None]]:
+    """A per-stream inspector factory over the policies at ``path``, and the
+    reload step the server runs periodically. Each stream takes one snapshot
+    of the policy set when it starts; a reload swaps the reference for new ones."""
+    from extproc.policy.store import PolicyStore
+
+    store = PolicyStore(path)
+
+    def new_inspector(_first_message: object) -> DlpInspector:
+        return DlpInspector(store.current().select, recorder)
+
+    def reload() -> None:
+        result = store.reload_if_changed()
+        if result is None:
+            return
+        if result.ok:
+            log.info("policy reloaded", extra={"path": path})
+        else:
+            log.error("policy reload refused", extra={"path": path, "errors": list(result.errors)})
+
+    return new_inspector, reload

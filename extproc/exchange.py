@@ -1,0 +1,276 @@
+"""One HTTP exchange as plain data: phases in, replies out.
+
+This is the ext_proc state machine without gRPC. The servicer turns each
+``ProcessingRequest`` into one call here and each returned ``Reply`` into one
+``ProcessingResponse`` for the same phase, so a phase is always answered by
+exactly one reply of its own kind, whatever the body mode.
+
+What the content means (scan, decide, rewrite) is the inspector's business;
+this module only knows what Envoy allows in each mode:
+
+* BUFFERED / BUFFERED_PARTIAL: the body arrives whole (or as much as fits), so
+  it is inspected at once; if its length changes, ``content-length`` is set in
+  the same reply (the headers have not left Envoy yet); a block is an
+  ``ImmediateResponse``.
+* STREAMED / FULL_DUPLEX_STREAMED: chunks arrive one by one; the inspector's
+  stream may hold bytes back and release them later, so ``content-length`` is
+  removed when the headers are answered. Once response headers are on their
+  way, a block can no longer change the status: the stream itself carries the
+  error and every later chunk is swallowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum, IntEnum
+from typing import Protocol
+
+from extproc.policy.model import Direction
+
+REQUEST = Direction.REQUEST
+RESPONSE = Direction.RESPONSE
+
+
+class BodyMode(IntEnum):
+    """Envoy's ``ProcessingMode.BodySendMode``, as plain Python."""
+
+    NONE = 0
+    STREAMED = 1
+    BUFFERED = 2
+    BUFFERED_PARTIAL = 3
+    FULL_DUPLEX_STREAMED = 4
+    GRPC = 5
+
+    @property
+    def streaming(self) -> bool:
+        return self in (BodyMode.STREAMED, BodyMode.FULL_DUPLEX_STREAMED, BodyMode.GRPC)
+
+
+class Phase(Enum):
+    REQUEST_HEADERS = "request_headers"
+    REQUEST_BODY = "request_body"
+    REQUEST_TRAILERS = "request_trailers"
+    RESPONSE_HEADERS = "response_headers"
+    RESPONSE_BODY = "response_body"
+    RESPONSE_TRAILERS = "response_trailers"
+
+    @property
+    def direction(self) -> Direction:
+        return REQUEST if self.value.startswith("request") else RESPONSE
+
+
+Headers = Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Immediate:
+    """An answer Envoy sends to the client instead of going on."""
+
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+    details: str = ""
+
+
+@dataclass(slots=True)
+class Reply:
+    """The answer to one phase. Empty means: continue unchanged."""
+
+    set_headers: list[tuple[str, str]] = field(default_factory=list)
+    remove_headers: list[str] = field(default_factory=list)
+    body: bytes | None = None  # replaces what this message carried; None = unchanged
+    immediate: Immediate | None = None
+    # mode_override (only honoured in answers to headers)
+    request_body_mode: BodyMode | None = None
+    response_body_mode: BodyMode | None = None
+    metadata: dict[str, object] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What an inspector says about headers or a piece of body."""
+
+    data: bytes | None = None  # bytes to send on (None: the input unchanged)
+    set_headers: tuple[tuple[str, str], ...] = ()
+    remove_headers: tuple[str, ...] = ()
+    block: Immediate | None = None  # set: stop the exchange with this answer
+    body_mode: BodyMode | None = None  # headers only: the body mode this direction needs
+
+
+class BodyStream(Protocol):
+    """Incremental inspection of one body. ``feed`` may hold bytes back;
+    ``finish`` returns what is still held. After a verdict with ``block``,
+    its ``data`` is the in-stream end (for example an SSE error event)."""
+
+    def feed(self, chunk: bytes) -> Verdict: ...
+
+    def finish(self) -> Verdict: ...
+
+
+class Inspector(Protocol):
+    """The content side of one exchange (see ``extproc.dlp``)."""
+
+    def headers(self, direction: Direction, headers: Headers, end_of_stream: bool) -> Verdict: ...
+
+    def body(self, direction: Direction, body: bytes, complete: bool) -> Verdict: ...
+
+    def stream(self, direction: Direction) -> BodyStream: ...
+
+    def close(self) -> dict[str, object]: ...
+
+
+class PassInspector:
+    """Inspects nothing: the no-op processor (benchmarks, and ``--policy`` absent)."""
+
+    def headers(self, direction: Direction, headers: Headers, end_of_stream: bool) -> Verdict:
+        return _CONTINUE
+
+    def body(self, direction: Direction, body: bytes, complete: bool) -> Verdict:
+        return _CONTINUE
+
+    def stream(self, direction: Direction) -> BodyStream:
+        return _PassStream()
+
+    def close(self) -> dict[str, object]:
+        return {}
+
+
+class _PassStream:
+    def feed(self, chunk: bytes) -> Verdict:
+        return _CONTINUE
+
+    def finish(self) -> Verdict:
+        return _CONTINUE
+
+
+_CONTINUE = Verdict()
+
+
+@dataclass(slots=True)
+class _Side:
+    """Per-direction state."""
+
+    mode: BodyMode
+    headers_sent: bool = False  # headers answered and gone on (streaming modes)
+    stream: BodyStream | None = None
+    ended: bool = False  # a block was said in-stream: swallow the rest
+    saw_body: bool = False
+
+
+class Exchange:
+    """State of one ext_proc stream. Not thread-safe; one per stream."""
+
+    def __init__(
+        self,
+        inspector: Inspector,
+        request_mode: BodyMode = BodyMode.NONE,
+        response_mode: BodyMode = BodyMode.NONE,
+    ) -> None:
+        self.inspector = inspector
+        self._sides = {REQUEST: _Side(request_mode), RESPONSE: _Side(response_mode)}
+        self.finished = False  # an ImmediateResponse was sent
+
+    def configure(self, request_mode: BodyMode, response_mode: BodyMode) -> None:
+        """Body modes from Envoy's ``protocol_config`` (first message only)."""
+        self._sides[REQUEST].mode = request_mode
+        self._sides[RESPONSE].mode = response_mode
+
+    def mode(self, direction: Direction) -> BodyMode:
+        return self._sides[direction].mode
+
+    # -- phases --------------------------------------------------------
+
+    def on_headers(self, direction: Direction, headers: Headers, end_of_stream: bool) -> Reply:
+        side = self._sides[direction]
+        verdict = self.inspector.headers(direction, headers, end_of_stream)
+        if verdict.block is not None:
+            return self._immediate(verdict.block)
+        reply = Reply(
+            set_headers=list(verdict.set_headers), remove_headers=list(verdict.remove_headers)
+        )
+        if verdict.body_mode is not None and verdict.body_mode != side.mode and not end_of_stream:
+            side.mode = verdict.body_mode
+            if direction is REQUEST:
+                reply.request_body_mode = verdict.body_mode
+            else:
+                reply.response_body_mode = verdict.body_mode
+        if side.mode.streaming and not end_of_stream:
+            # Held-back or rewritten chunks change the length: let Envoy frame it.
+            if "content-length" in headers:
+                reply.remove_headers.append("content-length")
+            side.headers_sent = True
+        return reply
+
+    def on_body(self, direction: Direction, chunk: bytes, end_of_stream: bool) -> Reply:
+        side = self._sides[direction]
+        side.saw_body = True
+        if side.ended:
+            return Reply(body=b"")
+        if not side.mode.streaming:
+            # Whole body in one message (BUFFERED, or BUFFERED_PARTIAL up to the limit).
+            complete = end_of_stream or side.mode is BodyMode.BUFFERED
+            return self._answer_whole(direction, chunk, complete)
+        if side.stream is None:
+            side.stream = self.inspector.stream(direction)
+        verdict = side.stream.feed(chunk)
+        if end_of_stream and verdict.block is None:
+            tail = side.stream.finish()
+            verdict = _join(verdict, tail, chunk)
+        return self._answer_streamed(direction, side, verdict)
+
+    def on_trailers(self, direction: Direction, trailers: Headers) -> Reply:
+        # Trailers end the body: anything still held in a stream is released
+        # only in FULL_DUPLEX mode (the servicer sends it as a body message);
+        # in STREAMED mode Envoy gives no way to add bytes here.
+        return Reply()
+
+    def flush(self, direction: Direction) -> Reply | None:
+        """Release what a stream still holds (FULL_DUPLEX, trailers arrived)."""
+        side = self._sides[direction]
+        if side.stream is None or side.ended:
+            return None
+        verdict = side.stream.finish()
+        side.stream = None
+        if verdict.data is None and verdict.block is None:
+            return None
+        return self._answer_streamed(direction, side, verdict)
+
+    def close(self) -> dict[str, object]:
+        return self.inspector.close()
+
+    # -- helpers -------------------------------------------------------
+
+    def _answer_whole(self, direction: Direction, chunk: bytes, complete: bool) -> Reply:
+        verdict = self.inspector.body(direction, chunk, complete)
+        if verdict.block is not None:
+            return self._immediate(verdict.block)
+        reply = Reply(
+            set_headers=list(verdict.set_headers), remove_headers=list(verdict.remove_headers)
+        )
+        if verdict.data is not None and verdict.data != chunk:
+            reply.body = verdict.data
+            if complete:
+                reply.set_headers.append(("content-length", str(len(verdict.data))))
+        return reply
+
+    def _answer_streamed(self, direction: Direction, side: _Side, verdict: Verdict) -> Reply:
+        if verdict.block is not None:
+            if direction is REQUEST or not side.headers_sent:
+                return self._immediate(verdict.block)
+            side.ended = True
+            return Reply(body=verdict.data if verdict.data is not None else b"")
+        return Reply(body=verdict.data)
+
+    def _immediate(self, answer: Immediate) -> Reply:
+        self.finished = True
+        return Reply(immediate=answer)
+
+
+def _join(first: Verdict, second: Verdict, chunk: bytes) -> Verdict:
+    """Combine the verdict on the last chunk with the stream's final flush."""
+    if second.data is None and second.block is None:
+        return first
+    head = chunk if first.data is None else first.data
+    tail = b"" if second.data is None else second.data
+    return Verdict(data=head + tail, block=second.block)

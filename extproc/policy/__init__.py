@@ -1,0 +1,1 @@
+"""YAML -> strict model -> compiled, frozen policy; ``decide(findings)`` -> actions (pure)."""

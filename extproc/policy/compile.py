@@ -1,0 +1,211 @@
+"""``Policy`` -> ``CompiledPolicy``: every lookup a request needs, resolved once and frozen."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from extproc.detect.catalogue import BUILTIN
+from extproc.detect.scanner import Scanner, build_scanner, keyword_list_spec
+from extproc.detect.spec import DetectorSpec
+from extproc.policy.load import PolicyError
+from extproc.policy.model import (
+    Action,
+    Direction,
+    Limits,
+    Match,
+    Policy,
+    Threshold,
+)
+
+__all__ = ["Action", "CompiledPolicy", "Direction", "compile_policy"]
+
+_Key = tuple[str, Direction]
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class CompiledPolicy:
+    """An immutable policy ready to serve. Detectors no rule enables are not in ``scanner``.
+
+    ``parsed`` is the validated source (its ``at()`` names file and line).
+
+    ``resolved`` maps (detector id, direction) to the deciding rule's action and
+    minimum confidence; pairs that are off are absent.
+    """
+
+    parsed: Policy
+    scanner: Scanner
+    resolved: Mapping[_Key, tuple[Action, float]]
+    allow_values: frozenset[str]
+    warnings: tuple[str, ...]
+    _allow_normalised: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        return self.parsed.name
+
+    @property
+    def source(self) -> str:
+        return self.parsed.source
+
+    @property
+    def match(self) -> Match | None:
+        return self.parsed.match
+
+    @property
+    def redaction(self) -> str:
+        return self.parsed.redaction
+
+    @property
+    def hash_key_env(self) -> str | None:
+        return self.parsed.hash_key_env
+
+    @property
+    def limits(self) -> Limits:
+        return self.parsed.limits
+
+    @property
+    def detector_ids(self) -> frozenset[str]:
+        """The detectors some rule enables in some direction."""
+        return self.scanner.detector_ids
+
+    def action_for(self, detector_id: str, direction: Direction) -> Action:
+        resolved = self.resolved.get((detector_id, direction))
+        return resolved[0] if resolved else Action.OFF
+
+    def min_confidence_for(self, detector_id: str, direction: Direction) -> float:
+        """Findings below this confidence are suppressed; 1.0 when the detector is off."""
+        resolved = self.resolved.get((detector_id, direction))
+        return resolved[1] if resolved else 1.0
+
+    def needs_body(self, direction: Direction) -> bool:
+        """False when every detector is off for ``direction``: the body need not be read."""
+        return any(d is direction for _, d in self.resolved)
+
+    def is_allowed(self, value: str) -> bool:
+        """Exact allow-list match, or equal once surrounding and repeated whitespace is folded."""
+        return value in self.allow_values or normalise(value) in self._allow_normalised
+
+    def replacement(self, detector_id: str) -> str:
+        """The redaction text for a finding of ``detector_id``."""
+        return self.redaction.format(detector=detector_id)
+
+
+def normalise(value: str) -> str:
+    return " ".join(value.split())
+
+
+def compile_policy(policy: Policy) -> CompiledPolicy:
+    """Resolve rules per detector and direction and build the one scanner of the policy."""
+    specs: dict[str, DetectorSpec] = {spec.id: spec for spec in BUILTIN}
+    specs.update((c.spec.id, c.spec) for c in policy.custom_detectors)
+    specs.update(
+        (k.id, keyword_list_spec(k.id, k.words, k.case_sensitive)) for k in policy.keyword_lists
+    )
+    resolved, deciding = _resolve(policy, specs)
+    enabled = {detector for detector, _ in resolved}
+    try:
+        scanner = build_scanner([spec for id_, spec in specs.items() if id_ in enabled])
+    except ValueError as e:
+        raise PolicyError([policy.at("rules", f"cannot build the scanner: {e}")]) from None
+    allow = frozenset(policy.allow_values)
+    warnings = [
+        *_unused(policy, deciding, enabled),
+        *_unkeyed(policy, scanner),
+        *_allow_warnings(policy, scanner),
+    ]
+    return CompiledPolicy(
+        parsed=policy,
+        scanner=scanner,
+        resolved=MappingProxyType(resolved),
+        allow_values=allow,
+        warnings=tuple(warnings),
+        _allow_normalised=frozenset(normalise(v) for v in allow),
+    )
+
+
+def _resolve(
+    policy: Policy, specs: Mapping[str, DetectorSpec]
+) -> tuple[dict[_Key, tuple[Action, float]], set[int]]:
+    """First matching rule per (detector, direction); also which rules decide anything."""
+    resolved: dict[_Key, tuple[Action, float]] = {}
+    deciding: set[int] = set()
+    for direction in Direction:
+        for detector in specs:
+            for i, rule in enumerate(policy.rules):
+                action = rule.action(direction)
+                if action is None or not any(
+                    fnmatch.fnmatchcase(detector, p) for p in rule.detectors
+                ):
+                    continue
+                deciding.add(i)
+                if action is not Action.OFF:
+                    resolved[detector, direction] = (action, (rule.threshold or Threshold.L4).value)
+                break
+    return resolved, deciding
+
+
+def _unused(policy: Policy, deciding: set[int], enabled: set[str]) -> list[str]:
+    out = []
+    if not enabled:
+        out.append(policy.at("rules", "no rule enables any detector: traffic passes unchanged"))
+    for i in range(len(policy.rules)):
+        if i not in deciding:
+            out.append(
+                policy.at(
+                    f"rules[{i}]",
+                    "never decides anything: every detector it names is decided by an earlier rule",
+                )
+            )
+    sections = [("custom_detectors", c.spec.id) for c in policy.custom_detectors]
+    sections += [("keyword_lists", k.id) for k in policy.keyword_lists]
+    counts = {"custom_detectors": 0, "keyword_lists": 0}
+    for section, id_ in sections:
+        entry = f"{section}[{counts[section]}]"
+        counts[section] += 1
+        if id_ not in enabled:
+            out.append(policy.at(entry, f"'{id_}' is defined but no rule enables it"))
+    if policy.hash_key_env is None:
+        for i, rule in enumerate(policy.rules):
+            if Action.HASH in (rule.request, rule.response):
+                out.append(
+                    policy.at(
+                        f"rules[{i}]",
+                        "'hash' without hash_key_env: unkeyed hashes of short values can be "
+                        "reversed by guessing",
+                    )
+                )
+                break
+    return out
+
+
+def _unkeyed(policy: Policy, scanner: Scanner) -> list[str]:
+    """Built-in detectors without keywords are vetted; a custom one is worth a warning."""
+    unkeyed = set(scanner.without_keywords)
+    return [
+        policy.at(
+            f"custom_detectors[{i}]",
+            f"'{c.spec.id}' has no keywords: its pattern runs over every body",
+        )
+        for i, c in enumerate(policy.custom_detectors)
+        if c.spec.id in unkeyed
+    ]
+
+
+def _allow_warnings(policy: Policy, scanner: Scanner) -> list[str]:
+    """An allow-list value that no enabled detector reports whole can never take effect."""
+    if not scanner.detector_ids:
+        return []
+    out = []
+    for i, value in enumerate(policy.allow_values):
+        stripped = value.strip()
+        if not any(f.start == 0 and f.end == len(stripped) for f in scanner.scan(stripped)):
+            out.append(
+                policy.at(
+                    f"allow_list.values[{i}]",
+                    "no enabled detector reports this value on its own, so it may never apply",
+                )
+            )
+    return out

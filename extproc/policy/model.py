@@ -1,0 +1,145 @@
+"""The parsed policy: plain frozen data, one class per YAML section.
+
+``load`` builds these from YAML and ``compile`` turns them into a
+``CompiledPolicy``. Every entry's source line is kept in ``Policy.lines``
+(keyed by entry path such as ``rules[1].request``) so that later stages can
+still name the file and line in their warnings and errors.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+
+from extproc.detect.spec import DetectorSpec
+
+
+class Action(Enum):
+    """What happens to a finding. Values are the YAML spellings."""
+
+    BLOCK = "block"
+    REDACT = "redact"
+    MASK = "mask"
+    HASH = "hash"
+    LOG = "log"
+    OFF = "off"
+    PSEUDONYMIZE = "pseudonymize"
+
+    @property
+    def rewrites(self) -> bool:
+        """True for the actions that change the text."""
+        return self in _REWRITING
+
+
+_REWRITING = frozenset({Action.REDACT, Action.MASK, Action.HASH, Action.PSEUDONYMIZE})
+
+
+class Direction(Enum):
+    REQUEST = "request"
+    RESPONSE = "response"
+
+
+class Threshold(Enum):
+    """Sensitivity levels: a finding counts when its confidence is at least the value.
+
+    L1 keeps only the most certain findings; L4 keeps everything a detector reports.
+    """
+
+    L1 = 0.9
+    L2 = 0.75
+    L3 = 0.5
+    L4 = 0.0
+
+
+class OnOversize(Enum):
+    """What to do with a body larger than ``limits.max_body_bytes``."""
+
+    BLOCK = "block"
+    PASS = "pass"
+
+
+_PORT = re.compile(r":\d+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Which requests a policy applies to. An empty list means "any"."""
+
+    hosts: tuple[str, ...] = ()
+    path_prefixes: tuple[str, ...] = ()
+
+    def fits(self, host: str, path: str) -> bool:
+        """Host globs compare case-insensitively, without the port unless the glob has one."""
+        host = host.lower()
+        if self.hosts:
+            bare = _PORT.sub("", host)
+            if not any(
+                fnmatch.fnmatchcase(host if ":" in glob else bare, glob) for glob in self.hosts
+            ):
+                return False
+        return not self.path_prefixes or any(path.startswith(p) for p in self.path_prefixes)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One entry of ``rules``; ``None`` means the rule does not decide that direction."""
+
+    detectors: tuple[str, ...]
+    request: Action | None = None
+    response: Action | None = None
+    threshold: Threshold | None = None
+    description: str = ""
+
+    def action(self, direction: Direction) -> Action | None:
+        return self.request if direction is Direction.REQUEST else self.response
+
+
+@dataclass(frozen=True, slots=True)
+class CustomDetector:
+    spec: DetectorSpec
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordList:
+    id: str
+    words: tuple[str, ...]
+    case_sensitive: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """``max_body_bytes`` None: the server's own limit applies."""
+
+    max_body_bytes: int | None = None
+    on_oversize: OnOversize = OnOversize.BLOCK
+
+
+DEFAULT_REDACTION = "[REDACTED:{detector}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """One policy file, validated but not compiled."""
+
+    source: str
+    name: str
+    rules: tuple[Rule, ...] = ()
+    description: str = ""
+    match: Match | None = None
+    custom_detectors: tuple[CustomDetector, ...] = ()
+    keyword_lists: tuple[KeywordList, ...] = ()
+    allow_values: tuple[str, ...] = ()
+    redaction: str = DEFAULT_REDACTION
+    hash_key_env: str | None = None
+    limits: Limits = Limits()
+    lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+    def at(self, entry: str, message: str) -> str:
+        """``file:line: entry: message`` for the entry (line 1 if it has none)."""
+        return f"{self.source}:{self.lines.get(entry, 1)}: {entry}: {message}"

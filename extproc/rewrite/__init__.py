@@ -1,0 +1,1 @@
+"""What an action does to bytes: pure functions over text and JSON."""

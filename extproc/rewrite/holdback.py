@@ -1,0 +1,90 @@
+"""Incremental scanning of one text stream: hold back only what could still
+become (or extend) a match, release everything else at once.
+
+A value split over chunks is found when its last piece arrives, because the
+held tail is scanned again together with the next chunk; nothing of it has
+left before then. The tail is at most ``hold`` characters: a match that
+starts earlier than that ends inside the buffer (no detector matches more
+than ``hold`` characters), so it is already decided.
+
+``inspect(text) -> Inspected`` does the scanning and deciding (policy); this
+module only cuts and splices. A few characters of already released text are
+kept as context (words like "SSN" before a value), never re-emitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from extproc.detect.finding import Finding
+from extproc.policy.model import Action
+
+CONTEXT_KEEP = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Inspected:
+    acted: Sequence[tuple[Finding, Action]]  # sorted, non-overlapping
+    blocked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    text: str
+    blocked: bool = False
+
+
+Inspect = Callable[[str], Inspected]
+Rewrite = Callable[[str, Sequence[tuple[Finding, Action]], int], str]
+
+
+class Holdback:
+    def __init__(self, inspect: Inspect, rewrite: Rewrite, hold: int) -> None:
+        self._inspect = inspect
+        self._rewrite = rewrite
+        self._hold = max(0, hold)
+        self._context = ""  # released original text, for context only
+        self._pending = ""  # not yet released
+        self.blocked = False
+
+    @property
+    def held(self) -> int:
+        return len(self._pending)
+
+    def feed(self, text: str) -> Released:
+        if self.blocked:
+            return Released("", True)
+        self._pending += text
+        return self._release(final=False)
+
+    def finish(self) -> Released:
+        if self.blocked:
+            return Released("", True)
+        return self._release(final=True)
+
+    def _release(self, final: bool) -> Released:
+        ctx = self._context
+        buffer = ctx + self._pending
+        if not self._pending:
+            return Released("")
+        inspected = self._inspect(buffer)
+        if inspected.blocked:
+            self.blocked = True
+            self._pending = ""
+            return Released("", True)
+        cut = len(buffer) if final else max(len(ctx), len(buffer) - self._hold)
+        acted: list[tuple[Finding, Action]] = []
+        for finding, action in inspected.acted:
+            if finding.start < len(ctx):
+                continue  # decided when it was released
+            if finding.start < cut < finding.end:
+                cut = finding.start  # never release part of a value
+            if finding.end <= cut:
+                acted.append((finding, action))
+        released = buffer[len(ctx) : cut]
+        self._pending = buffer[cut:]
+        self._context = (ctx + released)[-CONTEXT_KEEP:]
+        if not released:
+            return Released("")
+        return Released(self._rewrite(released, acted, len(ctx)))

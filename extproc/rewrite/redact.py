@@ -1,0 +1,68 @@
+"""Replace findings in a text: redact, mask, hash (and pseudonymise, via a callback)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from extproc.detect.finding import Finding
+from extproc.policy.model import Action
+
+MASK_KEEP = 4
+MASK_CHAR = "*"
+HASH_HEX = 12
+
+Pseudonymise = Callable[[str, str], str]  # (detector, value) -> placeholder
+
+
+@dataclass(frozen=True, slots=True)
+class Renderer:
+    """Turns (finding, value, action) into the replacement text.
+
+    ``hash_key`` keys the HMAC so equal values stay linkable (same key, same
+    hash) without a dictionary attack on the short digest recovering them.
+    """
+
+    template: str
+    hash_key: bytes
+    pseudonymise: Pseudonymise | None = None
+
+    def replacement(self, detector: str, value: str, action: Action) -> str | None:
+        if action is Action.REDACT:
+            return self.template.replace("{detector}", detector)
+        if action is Action.MASK:
+            keep = value[-MASK_KEEP:] if len(value) > MASK_KEEP else ""
+            return MASK_CHAR * (len(value) - len(keep)) + keep
+        if action is Action.HASH:
+            digest = hmac.new(self.hash_key, value.encode("utf-8", "surrogatepass"), hashlib.sha256)
+            return f"[{detector}:{digest.hexdigest()[:HASH_HEX]}]"
+        if action is Action.PSEUDONYMIZE:
+            if self.pseudonymise is None:
+                return self.template.replace("{detector}", detector)
+            return self.pseudonymise(detector, value)
+        return None  # log, off, block: the text stays
+
+
+def apply(
+    text: str, acted: Sequence[tuple[Finding, Action]], renderer: Renderer, offset: int = 0
+) -> str:
+    """Rewrite ``text``; finding offsets are relative to ``text`` shifted by ``offset``.
+
+    Findings must be sorted and non-overlapping (the scanner guarantees it).
+    """
+    out: list[str] = []
+    pos = 0
+    for finding, action in acted:
+        start, end = finding.start - offset, finding.end - offset
+        new = renderer.replacement(finding.detector, text[start:end], action)
+        if new is None or start < pos:
+            continue
+        out.append(text[pos:start])
+        out.append(new)
+        pos = end
+    if pos == 0:
+        return text
+    out.append(text[pos:])
+    return "".join(out)

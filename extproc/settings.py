@@ -1,0 +1,129 @@
+"""Server settings: defined once, read from flags and ``EXTPROC_*`` variables.
+
+Each option is one ``Option`` entry below; the flag ``--reload-interval`` and
+the variable ``EXTPROC_RELOAD_INTERVAL`` both come from it. A flag wins over
+the environment, which wins over the default. Settings are frozen for the
+life of the process; the policy is the part that reloads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+def _listen(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"expected HOST:PORT, got {value!r}")
+    return value
+
+
+def _positive_int(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise ValueError(f"expected a positive integer, got {value!r}")
+    return n
+
+
+def _non_negative_float(value: str) -> float:
+    x = float(value)
+    if x < 0:
+        raise ValueError(f"expected a number >= 0, got {value!r}")
+    return x
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    return parse
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    policy: str | None = None
+    listen: str = "127.0.0.1:50051"
+    workers: int = 1
+    grace_period: float = 10.0
+    reload_interval: float = 2.0
+    max_message_bytes: int = 16 * 1024 * 1024
+    max_streams: int = 1000
+    log_level: str = "info"
+    log_format: str = "json"
+    metadata_namespace: str = "envoy.filters.http.ext_proc"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    name: str  # field of Settings
+    parse: Callable[[str], Any]
+    help: str
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return "EXTPROC_" + self.name.upper()
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("policy", str, "policy file or directory of policies (none: pass everything)"),
+    Option("listen", _listen, "gRPC listen address HOST:PORT"),
+    Option("workers", _positive_int, "server processes sharing the port (SO_REUSEPORT)"),
+    Option("grace_period", _non_negative_float, "seconds open streams get on SIGTERM"),
+    Option("reload_interval", _non_negative_float, "seconds between policy file checks (0: off)"),
+    Option("max_message_bytes", _positive_int, "largest gRPC message accepted (bodies)"),
+    Option("max_streams", _positive_int, "concurrent ext_proc streams per worker"),
+    Option("log_level", _choice("debug", "info", "warning", "error"), "log level"),
+    Option("log_format", _choice("json", "text"), "log line format"),
+    Option("metadata_namespace", str, "dynamic metadata namespace for decisions"),
+)
+
+assert {o.name for o in OPTIONS} == {f.name for f in fields(Settings)}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings()
+    for option in OPTIONS:
+        parser.add_argument(
+            option.flag,
+            dest=option.name,
+            default=None,
+            metavar=option.name.upper(),
+            help=f"{option.help} [env {option.env}; default {getattr(defaults, option.name)}]",
+        )
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def resolve(flags: Mapping[str, str | None], environ: Mapping[str, str] | None = None) -> Settings:
+    """Build ``Settings`` from parsed flags (strings or None) and the environment."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        raw, source = flags.get(option.name), option.flag
+        if raw is None:
+            raw, source = env.get(option.env), option.env
+        if raw is None:
+            continue
+        try:
+            values[option.name] = option.parse(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{source}: {exc}") from None
+    return Settings(**values)
+
+
+def from_args(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> Settings:
+    parser = argparse.ArgumentParser(prog="extproc serve")
+    add_arguments(parser)
+    return resolve(vars(parser.parse_args(argv)), environ)
