@@ -6,8 +6,12 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from extproc import settings as settings_mod
+
+if TYPE_CHECKING:
+    from extproc.policy.compile import CompiledPolicy
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -28,12 +32,96 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_policy(path: str, name: str | None) -> CompiledPolicy:
+    from extproc.policy.load import PolicyError
+    from extproc.policy.store import load_policy_set
+
+    try:
+        policies = load_policy_set(path)
+    except PolicyError as exc:
+        for line in exc.errors:
+            print(line, file=sys.stderr)
+        raise SystemExit(2) from None
+    if name is None:
+        return policies.default
+    chosen = policies.get(name)
+    if chosen is None:
+        print(f"no policy named {name!r} in {path}", file=sys.stderr)
+        raise SystemExit(2)
+    return chosen
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from extproc import offline
+    from extproc.policy.model import Direction
+
+    policy = _load_policy(args.policy, args.policy_name)
+    direction = Direction(args.direction)
+    if args.jsonl is not None:
+        source = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")  # noqa: SIM115
+        try:
+            for line in offline.scan_jsonl(policy, source, direction, args.redact):
+                sys.stdout.write(line + "\n")
+        except offline.JsonlError as exc:
+            print(f"{args.jsonl}: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            if source is not sys.stdin:
+                source.close()
+        return 0
+    if args.file in (None, "-"):
+        data = sys.stdin.buffer.read()
+    else:
+        with open(args.file, "rb") as handle:
+            data = handle.read()
+    text = data.decode("utf-8", "surrogateescape")
+    decision = offline.scan_text(policy, text, direction)
+    if args.redact:
+        redacted = offline.redact_text(policy, text, decision)
+        sys.stdout.buffer.write(redacted.encode("utf-8", "surrogateescape"))
+    else:
+        offline.write_text_report(sys.stdout, decision)
+    return 1 if decision.blocked else 0
+
+
+def _policy_check(args: argparse.Namespace) -> int:
+    from extproc.policy.check import check_files
+
+    code, lines = check_files(args.files)
+    for line in lines:
+        print(line)
+    return code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="extproc", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the ext_proc gRPC server")
     settings_mod.add_arguments(serve)
     serve.set_defaults(func=_serve)
+
+    scan = sub.add_parser(
+        "scan",
+        help="scan text offline with a policy",
+        description="Report findings (detector, start, end, action, confidence; never values) "
+        "or, with --redact, print the text as the policy would rewrite it. Exit status 1 "
+        "when the policy would block the text.",
+    )
+    scan.add_argument("--policy", required=True, help="policy file or directory")
+    scan.add_argument("--policy-name", help="which policy of a directory (default: its default)")
+    scan.add_argument("--direction", choices=["request", "response"], default="request")
+    scan.add_argument("--redact", action="store_true", help="print the rewritten text")
+    scan.add_argument(
+        "--jsonl", metavar="FILE", help="JSON lines with 'id' and 'text'; one result line each"
+    )
+    scan.add_argument("file", nargs="?", help="text file (default: standard input)")
+    scan.set_defaults(func=_scan)
+
+    policy = sub.add_parser("policy", help="policy tools")
+    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
+    check = policy_sub.add_parser("check", help="validate policy files offline")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.set_defaults(func=_policy_check)
     return parser
 
 

@@ -22,6 +22,7 @@ from extproc.exchange import BodyMode, BodyStream, Headers, Immediate, Verdict
 from extproc.policy.compile import CompiledPolicy
 from extproc.policy.decide import Decision, decide
 from extproc.policy.model import Action, Direction, OnOversize
+from extproc.recording import NOOP, Recorder
 from extproc.rewrite import json_body
 from extproc.rewrite.holdback import Holdback, Inspected, Released
 from extproc.rewrite.redact import Renderer, apply
@@ -85,6 +86,7 @@ class Seen:
     suppressed: int = 0
     scanned_bytes: int = 0
     scan_seconds: float = 0.0
+    touched: bool = False  # this direction was seen at all
 
     def add(self, decision: Decision) -> None:
         for finding, action in decision.actions:
@@ -106,13 +108,6 @@ class Seen:
         return "pass"
 
 
-class Recorder:
-    """Where exchange summaries go (metrics plug in here); default: nowhere."""
-
-    def exchange_done(self, policy: str, summary: dict[Direction, Seen]) -> None:
-        pass
-
-
 @dataclass(frozen=True, slots=True)
 class Scanned:
     """A whole body, scanned and decided."""
@@ -131,7 +126,7 @@ class DlpInspector:
         max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         self._select = select
-        self._recorder = recorder or Recorder()
+        self._recorder = recorder or NOOP
         self._max_body = max_body
         self.policy: CompiledPolicy | None = None
         self._renderer: Renderer | None = None
@@ -143,6 +138,7 @@ class DlpInspector:
 
     def headers(self, direction: Direction, headers: Headers, end_of_stream: bool) -> Verdict:
         policy = self.current_policy(headers if direction is REQUEST else None)
+        self.seen[direction].touched = True
         mode: BodyMode | None
         if direction is REQUEST:
             self.request_id = headers.get("x-request-id", "")
@@ -159,26 +155,29 @@ class DlpInspector:
             mode = BodyMode.STREAMED
         else:
             mode = None
-        return Verdict(set_headers=self._risk_headers(), body_mode=mode)
+        return Verdict(set_headers=self._risk_headers(), body_mode=mode, metadata=self.metadata())
 
     def body(self, direction: Direction, body: bytes, complete: bool) -> Verdict:
         policy = self.current_policy(None)
         seen = self.seen[direction]
+        seen.touched = True
         limit = policy.limits.max_body_bytes or self._max_body
         if len(body) > limit or not complete:
             seen.oversize = True
             if policy.limits.on_oversize is OnOversize.BLOCK:
-                return Verdict(block=self._oversize_answer())
-            return Verdict()
+                return Verdict(block=self._oversize_answer(), metadata=self.metadata())
+            return Verdict(metadata=self.metadata())
         started = time.perf_counter()
         scanned = self.scan_body(policy, direction, body)
         seen.scan_seconds += time.perf_counter() - started
         seen.scanned_bytes += len(body)
         seen.add(scanned.decision)
         if scanned.decision.blocked:
-            return Verdict(block=self.block_answer())
+            return Verdict(block=self.block_answer(), metadata=self.metadata())
         data = encode(scanned.new_text()) if scanned.decision.rewrites else None
-        return Verdict(data=data, set_headers=self._body_headers(direction))
+        return Verdict(
+            data=data, set_headers=self._body_headers(direction), metadata=self.metadata()
+        )
 
     def stream(self, direction: Direction) -> BodyStream:
         return TextStream(self, direction)
@@ -204,7 +203,9 @@ class DlpInspector:
                     **summary,
                 },
             )
-        self._recorder.exchange_done(policy.name, self.seen)
+        self._recorder.exchange_done(
+            policy.name, "", {d.value: seen for d, seen in self.seen.items() if seen.touched}
+        )
         return summary
 
     # -- scanning --------------------------------------------------------
@@ -246,6 +247,15 @@ class DlpInspector:
         if self._renderer is None:
             self._renderer = Renderer(policy.redaction, hash_key(policy))
         return self._renderer
+
+    def metadata(self) -> dict[str, object]:
+        """For Envoy's access log: decision per direction and detector ids."""
+        out: dict[str, object] = {"policy": self.current_policy().name}
+        for direction, seen in self.seen.items():
+            if seen.touched:
+                out[direction.value] = seen.outcome
+        out["detectors"] = ",".join(self._categories())
+        return out
 
     def _categories(self) -> list[str]:
         ids: set[str] = set()
@@ -336,7 +346,11 @@ class TextStream:
 
     def _verdict(self, text: str, blocked: bool) -> Verdict:
         if blocked:
-            return Verdict(data=encode(text), block=self._inspector.block_answer())
+            return Verdict(
+                data=encode(text),
+                block=self._inspector.block_answer(),
+                metadata=self._inspector.metadata(),
+            )
         return Verdict(data=encode(text))
 
 
@@ -357,6 +371,7 @@ def policy_inspectors(
         result = store.reload_if_changed()
         if result is None:
             return
+        (recorder or NOOP).policy_reload(result.ok)
         if result.ok:
             log.info("policy reloaded", extra={"path": path})
         else:

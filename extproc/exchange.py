@@ -96,6 +96,7 @@ class Verdict:
     remove_headers: tuple[str, ...] = ()
     block: Immediate | None = None  # set: stop the exchange with this answer
     body_mode: BodyMode | None = None  # headers only: the body mode this direction needs
+    metadata: dict[str, object] | None = None  # for Envoy's dynamic metadata (access logs)
 
 
 class BodyStream(Protocol):
@@ -185,9 +186,11 @@ class Exchange:
         side = self._sides[direction]
         verdict = self.inspector.headers(direction, headers, end_of_stream)
         if verdict.block is not None:
-            return self._immediate(verdict.block)
+            return self._immediate(verdict)
         reply = Reply(
-            set_headers=list(verdict.set_headers), remove_headers=list(verdict.remove_headers)
+            set_headers=list(verdict.set_headers),
+            remove_headers=list(verdict.remove_headers),
+            metadata=verdict.metadata,
         )
         if verdict.body_mode is not None and verdict.body_mode != side.mode and not end_of_stream:
             side.mode = verdict.body_mode
@@ -244,9 +247,11 @@ class Exchange:
     def _answer_whole(self, direction: Direction, chunk: bytes, complete: bool) -> Reply:
         verdict = self.inspector.body(direction, chunk, complete)
         if verdict.block is not None:
-            return self._immediate(verdict.block)
+            return self._immediate(verdict)
         reply = Reply(
-            set_headers=list(verdict.set_headers), remove_headers=list(verdict.remove_headers)
+            set_headers=list(verdict.set_headers),
+            remove_headers=list(verdict.remove_headers),
+            metadata=verdict.metadata,
         )
         if verdict.data is not None and verdict.data != chunk:
             reply.body = verdict.data
@@ -257,14 +262,15 @@ class Exchange:
     def _answer_streamed(self, direction: Direction, side: _Side, verdict: Verdict) -> Reply:
         if verdict.block is not None:
             if direction is REQUEST or not side.headers_sent:
-                return self._immediate(verdict.block)
+                return self._immediate(verdict)
             side.ended = True
-            return Reply(body=verdict.data if verdict.data is not None else b"")
-        return Reply(body=verdict.data)
+            data = verdict.data if verdict.data is not None else b""
+            return Reply(body=data, metadata=verdict.metadata)
+        return Reply(body=verdict.data, metadata=verdict.metadata)
 
-    def _immediate(self, answer: Immediate) -> Reply:
+    def _immediate(self, verdict: Verdict) -> Reply:
         self.finished = True
-        return Reply(immediate=answer)
+        return Reply(immediate=verdict.block, metadata=verdict.metadata)
 
 
 def _join(first: Verdict, second: Verdict, chunk: bytes) -> Verdict:
@@ -273,4 +279,4 @@ def _join(first: Verdict, second: Verdict, chunk: bytes) -> Verdict:
         return first
     head = chunk if first.data is None else first.data
     tail = b"" if second.data is None else second.data
-    return Verdict(data=head + tail, block=second.block)
+    return Verdict(data=head + tail, block=second.block, metadata=second.metadata or first.metadata)

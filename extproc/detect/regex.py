@@ -46,7 +46,9 @@ class CompiledPattern(Protocol):
     @property
     def pattern(self) -> str: ...
 
-    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int | None = None
+    ) -> Iterator[tuple[int, int]]:
         """Yield the value span (group ``value`` or the whole match) of each match.
 
         Spans are character offsets into ``text``; matches lie within
@@ -73,7 +75,9 @@ class _PyPattern:
     def pattern(self) -> str:
         return self._regex.pattern
 
-    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int | None = None
+    ) -> Iterator[tuple[int, int]]:
         group = self._group
         end = len(text) if endpos is None else endpos
         for match in self._regex.finditer(text, pos, end):
@@ -97,7 +101,9 @@ class _Re2Pattern:
     def pattern(self) -> str:
         return self._source
 
-    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, int]]:
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int | None = None
+    ) -> Iterator[tuple[int, int]]:
         size = len(text)
         end = size if endpos is None else max(0, min(endpos, size))
         pos = max(0, min(pos, end))

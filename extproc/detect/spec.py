@@ -12,10 +12,13 @@ class DetectorSpec:
     pattern      regular expression; the match (or the named group ``value`` if
                  present) is the sensitive value.
     keywords     literals for the Aho-Corasick pre-pass (matched case-insensitively);
-                 the regex runs only when one occurs. Empty: the detector has no
-                 usable literal and always runs (``policy check`` warns).
+                 the regex runs only when one occurs, and only within ``max_len``
+                 characters of it, so a keyword must lie inside or right beside
+                 the value. Empty: the detector has no usable literal and always
+                 runs (``policy check`` warns) unless it has a ``prefilter``.
     validator    name in ``extproc.detect.validators.VALIDATORS``, or None.
-    confidence   confidence of a match that passes its validator.
+    confidence   confidence of a match that passes its validator, with no
+                 context word near it.
     context      words that, found shortly before the value, raise confidence.
     max_len      longest value this detector can match, in characters: bounds
                  how much a streaming scanner must hold back.
@@ -23,6 +26,21 @@ class DetectorSpec:
     negatives    texts that must yield no finding of this detector.
     builtin      built-in patterns are vetted and may use Python ``re``;
                  user patterns always run on the linear-time engine.
+
+    Evidence beyond the pattern (all optional):
+
+    context_confidence  confidence when a ``context`` word is near (None: same
+                        as ``confidence``). For ambiguous values (phones, IPs)
+                        ``confidence`` is the lowered no-context figure.
+    exact               a regex the whole value matches when it has the exact
+                        published format (provider tokens);
+    exact_confidence    ... and the confidence such a value earns.
+    invalid_confidence  a match that FAILS its validator is still reported, at
+                        this confidence, but only when a context word is near
+                        (an SSN-shaped ITIN after "ssn:"). None: failures drop.
+    prefilter           for detectors without keywords: a cheap RE2 pattern that
+                        matches inside every value (a necessary condition); the
+                        detector then runs only within ``max_len`` of its hits.
     """
 
     id: str
@@ -36,3 +54,8 @@ class DetectorSpec:
     examples: tuple[str, ...] = ()
     negatives: tuple[str, ...] = ()
     builtin: bool = False
+    context_confidence: float | None = None
+    exact: str | None = None
+    exact_confidence: float | None = None
+    invalid_confidence: float | None = None
+    prefilter: str | None = None

@@ -102,6 +102,8 @@ def iban(value: str) -> bool:
         return False
     if IBAN_LENGTHS.get(compact[:2]) != len(compact) or not compact[2:4].isdigit():
         return False
+    if not "02" <= compact[2:4] <= "98":
+        return False
     rearranged = compact[4:] + compact[:4]
     number = "".join(str(int(char, 36)) for char in rearranged)
     return int(number) % 97 == 1

@@ -68,6 +68,7 @@ _CUSTOM = {
     "keywords": False,
     "confidence": False,
     "context": False,
+    "context_confidence": False,
     "max_len": False,
     "case_sensitive": False,
     "validator": False,
@@ -111,10 +112,13 @@ def parse_policy(text: str, source: str) -> Policy:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 1
-        raise PolicyError([f"{source}:{line}: YAML syntax error: {e.problem}"]) from None
+        problem = ", ".join(p for p in (e.context, e.problem) if p)
+        raise PolicyError([f"{source}:{line}: YAML syntax error: {problem}"]) from None
     except ReaderError as e:
         line = text[: e.position].count("\n") + 1
-        raise PolicyError([f"{source}:{line}: YAML syntax error: {e.reason}"]) from None
+        code = e.character if isinstance(e.character, int) else ord(e.character)
+        problem = f"unacceptable character #x{code:04x}: {e.reason}"
+        raise PolicyError([f"{source}:{line}: YAML syntax error: {problem}"]) from None
     if root is None:
         raise PolicyError([f"{source}:1: policy: empty file (expected version, name and rules)"])
     reader = _PolicyReader(source)
@@ -170,54 +174,6 @@ class _PolicyReader(NodeReader):
         )
 
     # -- generic pieces ---------------------------------------------------------------
-
-    def _list(
-        self, node: yaml.Node | None, entry: str, read: Callable[[yaml.Node, str], _T | None]
-    ) -> tuple[_T, ...]:
-        items = self.items(node, entry) if node is not None else None
-        parsed = [read(item, sub) for sub, item in items or ()]
-        return tuple(p for p in parsed if p is not None)
-
-    def _text(self, node: yaml.Node | None, entry: str, default: str) -> str:
-        if node is None:
-            return default
-        value = self.string(node, entry, allow_empty=True)
-        return default if value is None else value
-
-    def _choice(self, node: yaml.Node, entry: str, what: str, allowed: Sequence[str]) -> str | None:
-        value = self.string(node, entry)
-        if value is not None and value not in allowed:
-            self.error(
-                node, entry, f"unknown {what} '{value}' (expected one of: {', '.join(allowed)})"
-            )
-            return None
-        return value
-
-    def _new_id(self, node: yaml.Node, entry: str, prefix: str) -> str | None:
-        """A custom or keyword-list id: ``prefix`` + a safe tail, defined once."""
-        value = self.string(node, entry)
-        if value is None:
-            return None
-        if not value.startswith(prefix):
-            self.error(node, entry, f"id '{value}' must start with '{prefix}'")
-            return None
-        if not _ID_TAIL.fullmatch(value[len(prefix) :]):
-            self.error(
-                node,
-                entry,
-                f"id '{value}' must be '{prefix}' followed by letters, digits, '_', '.' or '-'",
-            )
-            return None
-        if value in self._id_lines:
-            self.error(
-                node,
-                entry,
-                f"duplicate id '{value}' (first defined at line {self._id_lines[value]})",
-            )
-            return None
-        self._id_lines[value] = line_of(node)
-        self.defined_ids.add(value)
-        return value
 
     # -- top-level scalars ------------------------------------------------------------
 
@@ -354,103 +310,6 @@ class _PolicyReader(NodeReader):
         value = self._choice(node, entry, "action", allowed)
         return Action(value) if value is not None else None
 
-    def _custom(self, node: yaml.Node, entry: str) -> CustomDetector | None:
-        keys = self.mapping(node, entry, _CUSTOM)
-        if keys is None:
-            return None
-        before = len(self.errors)
-        id_ = self._new_id(keys["id"], f"{entry}.id", "custom/") if "id" in keys else None
-        get = keys.get
-        case_sensitive = self._flag(get("case_sensitive"), f"{entry}.case_sensitive", True)
-        pattern = self.string(keys["pattern"], f"{entry}.pattern") if "pattern" in keys else None
-        if pattern is not None:
-            try:
-                compile_pattern(pattern, builtin=False, case_sensitive=case_sensitive)
-            except PatternError as e:
-                self.error(keys["pattern"], f"{entry}.pattern", str(e))
-        confidence = 0.8
-        if "confidence" in keys:
-            value = self.number(keys["confidence"], f"{entry}.confidence")
-            if value is not None and not 0.0 <= value <= 1.0:
-                self.error(keys["confidence"], f"{entry}.confidence", "must be between 0 and 1")
-            confidence = value if value is not None else confidence
-        max_len = 256
-        if "max_len" in keys:
-            value_int = self.integer(keys["max_len"], f"{entry}.max_len")
-            if value_int is not None and not 1 <= value_int <= MAX_LEN_LIMIT:
-                self.error(
-                    keys["max_len"], f"{entry}.max_len", f"must be between 1 and {MAX_LEN_LIMIT}"
-                )
-            max_len = value_int if value_int is not None else max_len
-        validator = None
-        if "validator" in keys:
-            validator = self._choice(
-                keys["validator"], f"{entry}.validator", "validator", sorted(VALIDATORS)
-            )
-        words = {
-            key: self._words(get(key), f"{entry}.{key}")
-            for key in ("keywords", "context", "examples", "negatives")
-        }
-        if len(self.errors) > before or id_ is None or pattern is None:
-            return None
-        spec = DetectorSpec(
-            id=id_,
-            pattern=pattern,
-            keywords=words["keywords"],
-            validator=validator,
-            confidence=confidence,
-            context=words["context"],
-            max_len=max_len,
-            case_sensitive=case_sensitive,
-            examples=words["examples"],
-            negatives=words["negatives"],
-        )
-        self._check_examples(spec, entry)
-        description = self._text(get("description"), f"{entry}.description", "")
-        return CustomDetector(spec=spec, description=description)
-
-    def _check_examples(self, spec: DetectorSpec, entry: str) -> None:
-        """A custom detector's ``examples`` must each yield one finding, ``negatives`` none."""
-        if not spec.examples and not spec.negatives:
-            return
-        try:
-            scanner = build_scanner([spec])
-        except ValueError as e:
-            self.error_at(self.lines.get(entry, 1), entry, f"cannot build detector: {e}")
-            return
-        cases = [("examples", text, 1) for text in spec.examples]
-        cases += [("negatives", text, 0) for text in spec.negatives]
-        seen = {"examples": 0, "negatives": 0}
-        for key, text, wanted in cases:
-            sub = f"{entry}.{key}[{seen[key]}]"
-            seen[key] += 1
-            found = sum(1 for f in scanner.scan(text) if f.detector == spec.id)
-            if found != wanted:
-                self.error_at(
-                    self.lines.get(sub, 1),
-                    sub,
-                    f"yields {found} findings of '{spec.id}' (expected {wanted})",
-                )
-
-    def _keyword_list(self, node: yaml.Node, entry: str) -> KeywordList | None:
-        keys = self.mapping(node, entry, _KEYWORDS)
-        if keys is None:
-            return None
-        before = len(self.errors)
-        id_ = self._new_id(keys["id"], f"{entry}.id", "keyword/") if "id" in keys else None
-        words = (
-            self.strings(keys["words"], f"{entry}.words", non_empty=True)
-            if "words" in keys
-            else None
-        )
-        case_sensitive = self._flag(keys.get("case_sensitive"), f"{entry}.case_sensitive", False)
-        description = self._text(keys.get("description"), f"{entry}.description", "")
-        if len(self.errors) > before or id_ is None or not words:
-            return None
-        return KeywordList(
-            id=id_, words=words, case_sensitive=case_sensitive, description=description
-        )
-
     def _allow_list(self, node: yaml.Node) -> tuple[str, ...]:
         keys = self.mapping(node, "allow_list", _ALLOW)
         if not keys or "values" not in keys:
@@ -477,13 +336,6 @@ class _PolicyReader(NodeReader):
             )
             on_oversize = OnOversize(choice) if choice is not None else on_oversize
         return Limits(max_body_bytes=max_body, on_oversize=on_oversize)
-
-    def _words(self, node: yaml.Node | None, entry: str) -> tuple[str, ...]:
-        return self.strings(node, entry) or () if node is not None else ()
-
-    def _flag(self, node: yaml.Node | None, entry: str, default: bool) -> bool:
-        value = self.boolean(node, entry) if node is not None else None
-        return default if value is None else value
 
 
 def _sequence(node: yaml.Node) -> list[yaml.Node]:

@@ -95,7 +95,7 @@ class NodeReader:
         return out
 
     def scalar(self, node: yaml.Node, entry: str, expected: str) -> yaml.ScalarNode | None:
-        if isinstance(node, yaml.ScalarNode) and node.tag.startswith(_TAG) and node.tag != _NULL:
+        if isinstance(node, yaml.ScalarNode) and node.tag in _SCALARS:
             return node
         self.error(node, entry, f"expected {expected}, got {kind(node)}")
         return None

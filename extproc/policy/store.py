@@ -79,13 +79,14 @@ def build_policy_set(policies: Sequence[CompiledPolicy], where: str) -> PolicySe
             )
         else:
             first[policy.name] = policy
-    unmatched = [p for p in policies if p.match is None]
+    unique = list(first.values())
+    unmatched = [p for p in unique if p.match is None]
     if DEFAULT_NAME in first:
         default = first[DEFAULT_NAME]
     elif len(unmatched) == 1:
         default = unmatched[0]
-    elif len(policies) == 1:
-        default = policies[0]
+    elif len(unique) == 1:
+        default = unique[0]
     else:
         without = ", ".join(p.name for p in unmatched) or "none"
         errors.append(

@@ -12,6 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 
 from extproc.exchange import Inspector, PassInspector
+from extproc.recording import NOOP, Recorder
 from extproc.settings import Settings
 from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.pb import external_processor_pb2_grpc
@@ -26,17 +27,19 @@ def _pass_factory(_: pb.ProcessingRequest) -> Inspector:
     return PassInspector()
 
 
-def inspector_factory(settings: Settings) -> tuple[InspectorFactory, Callable[[], None] | None]:
+def inspector_factory(
+    settings: Settings, recorder: Recorder = NOOP
+) -> tuple[InspectorFactory, Callable[[], None] | None]:
     """The per-stream inspector source, and the periodic reload step (if any)."""
     if settings.policy is None:
         return _pass_factory, None
     from extproc.dlp import policy_inspectors
 
-    return policy_inspectors(settings.policy)
+    return policy_inspectors(settings.policy, recorder)
 
 
 def build_server(
-    settings: Settings, factory: InspectorFactory
+    settings: Settings, factory: InspectorFactory, recorder: Recorder = NOOP
 ) -> tuple[grpc.aio.Server, health_aio.HealthServicer, int]:
     limit = settings.max_message_bytes
     server = grpc.aio.server(
@@ -49,7 +52,7 @@ def build_server(
         ],
         maximum_concurrent_rpcs=settings.max_streams,
     )
-    servicer = ExternalProcessor(factory, settings.metadata_namespace)
+    servicer = ExternalProcessor(factory, settings.metadata_namespace, recorder)
     external_processor_pb2_grpc.add_ExternalProcessorServicer_to_server(  # type: ignore[no-untyped-call]
         servicer, server
     )
@@ -75,10 +78,14 @@ async def _reload_loop(step: Callable[[], None], interval: float) -> None:
             log.exception("policy reload step failed")
 
 
-async def serve(settings: Settings, on_ready: Callable[[int], None] | None = None) -> None:
+async def serve(
+    settings: Settings,
+    on_ready: Callable[[int], None] | None = None,
+    recorder: Recorder = NOOP,
+) -> None:
     """Run until SIGTERM/SIGINT, then drain open streams for the grace period."""
-    factory, reload_step = inspector_factory(settings)
-    server, health, port = build_server(settings, factory)
+    factory, reload_step = inspector_factory(settings, recorder)
+    server, health, port = build_server(settings, factory, recorder)
     await server.start()
     await _set_health(health, health_pb2.HealthCheckResponse.SERVING)
     log.info("serving", extra={"listen": settings.listen, "port": port})

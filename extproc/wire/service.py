@@ -8,6 +8,7 @@ message, of the same phase.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ import grpc
 from google.protobuf import struct_pb2
 
 from extproc.exchange import REQUEST, RESPONSE, BodyMode, Exchange, Immediate, Inspector, Reply
+from extproc.recording import NOOP, Recorder
 from extproc.wire.pb import base_pb2, external_processor_pb2_grpc, processing_mode_pb2
 from extproc.wire.pb import external_processor_pb2 as pb
 
@@ -46,6 +48,7 @@ def header_mutation(reply_set: list[tuple[str, str]], remove: list[str]) -> pb.H
 
 
 def immediate_response(answer: Immediate) -> pb.ProcessingResponse:
+    """The ImmediateResponse message (dynamic metadata is added by the caller)."""
     imm = pb.ImmediateResponse(body=answer.body, details=answer.details)
     imm.status.code = answer.status  # type: ignore[assignment]
     if answer.headers:
@@ -86,12 +89,22 @@ def _mode_override(reply: Reply) -> processing_mode_pb2.ProcessingMode | None:
 InspectorFactory = Callable[[pb.ProcessingRequest], Inspector]
 
 
+def _direction_of(phase: str | None) -> str:
+    return "response" if phase and phase.startswith("response") else "request"
+
+
 class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
     """One ``Exchange`` per gRPC stream; the inspector comes from ``new_inspector``."""
 
-    def __init__(self, new_inspector: InspectorFactory, metadata_namespace: str) -> None:
+    def __init__(
+        self,
+        new_inspector: InspectorFactory,
+        metadata_namespace: str,
+        recorder: Recorder = NOOP,
+    ) -> None:
         self._new_inspector = new_inspector
         self._namespace = metadata_namespace
+        self._recorder = recorder
 
     async def Process(
         self,
@@ -99,8 +112,13 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> AsyncIterator[pb.ProcessingResponse]:
         exchange: Exchange | None = None
+        recorder = self._recorder
+        recorder.stream_started()
+        phase: str | None = None
         try:
             async for request in request_iterator:
+                started = time.perf_counter()
+                phase = request.WhichOneof("request")
                 if exchange is None:
                     exchange = Exchange(self._new_inspector(request))
                     if request.HasField("protocol_config"):
@@ -108,14 +126,28 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
                         exchange.configure(
                             BodyMode(cfg.request_body_mode), BodyMode(cfg.response_body_mode)
                         )
-                for response in self._handle(exchange, request):
+                responses = self._handle(exchange, request)
+                recorder.message_handled(_direction_of(phase), time.perf_counter() - started)
+                for response in responses:
                     yield response
                 if exchange.finished:
                     # An ImmediateResponse ends the exchange; Envoy closes its side.
                     return
+        except Exception as exc:
+            # Never end quietly: a stream closed with OK lets Envoy skip the
+            # remaining phases unchecked. An error status makes Envoy apply
+            # failure_mode_allow (fail closed by default). The exception's
+            # text may quote the input, so only its type is logged.
+            recorder.stream_failed(_direction_of(phase))
+            log.error(
+                "ext_proc stream failed",
+                extra={"phase": phase, "error": type(exc).__name__},
+            )
+            await context.abort(grpc.StatusCode.INTERNAL, "the DLP processor failed")
         finally:
             if exchange is not None:
                 self._emit_close(exchange)
+            recorder.stream_ended()
 
     def _handle(self, ex: Exchange, request: pb.ProcessingRequest) -> list[pb.ProcessingResponse]:
         phase = request.WhichOneof("request")
@@ -133,7 +165,7 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
             full_duplex = ex.mode(direction) is BodyMode.FULL_DUPLEX_STREAMED
             reply = ex.on_body(direction, body.body, body.end_of_stream)
             if reply.immediate is not None:
-                return [immediate_response(reply.immediate)]
+                return [self._immediate(reply)]
             if full_duplex and reply.body is None:
                 reply.body = body.body
             common = _common(reply, full_duplex, body.end_of_stream)
@@ -148,7 +180,7 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
                 flushed = ex.flush(direction)
                 if flushed is not None:
                     if flushed.immediate is not None:
-                        return [immediate_response(flushed.immediate)]
+                        return [self._immediate(flushed)]
                     common = _common(flushed, True, True)
                     body_phase = "request_body" if direction is REQUEST else "response_body"
                     out.append(
@@ -164,7 +196,7 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
 
     def _headers_response(self, phase: str, reply: Reply) -> pb.ProcessingResponse:
         if reply.immediate is not None:
-            return immediate_response(reply.immediate)
+            return self._immediate(reply)
         common = _common(reply, False, False)
         resp = self._response(phase, pb.HeadersResponse(response=common), reply)
         override = _mode_override(reply)
@@ -174,9 +206,18 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
 
     def _response(self, phase: str, message: Any, reply: Reply) -> pb.ProcessingResponse:
         resp = pb.ProcessingResponse(**{phase: message})
+        self._add_metadata(resp, reply)
+        return resp
+
+    def _immediate(self, reply: Reply) -> pb.ProcessingResponse:
+        assert reply.immediate is not None
+        resp = immediate_response(reply.immediate)
+        self._add_metadata(resp, reply)
+        return resp
+
+    def _add_metadata(self, resp: pb.ProcessingResponse, reply: Reply) -> None:
         if reply.metadata:
             resp.dynamic_metadata.CopyFrom(_struct({self._namespace: reply.metadata}))
-        return resp
 
     def _emit_close(self, exchange: Exchange) -> None:
         try:

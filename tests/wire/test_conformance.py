@@ -42,11 +42,11 @@ with warnings.catch_warnings():
 # The samples set fields Envoy deprecates (still on the wire) on purpose.
 DEPRECATED = ("HeaderValueOption.append", "HttpHeaders.attributes")
 pytestmark = [pytest.mark.filterwarnings(f"ignore:{name} is deprecated") for name in DEPRECATED]
+
 Official: TypeAlias = betterproto2.Message
 # Descriptors: the stubs tell the pure-Python and the upb classes apart, the runtime does not.
 Field: TypeAlias = Any
 OUR_MODULES: tuple[ModuleType, ...] = (pb, base_pb2, http_status_pb2, processing_mode_pb2)
-OUR_PACKAGES = frozenset(m.DESCRIPTOR.package for m in OUR_MODULES)
 
 # --- our schema
 

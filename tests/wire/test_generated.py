@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -43,8 +44,8 @@ def tree(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _by_path(problems: list[object]) -> dict[str, str]:
-    return {str(p.path): p.reason for p in problems}  # type: ignore[attr-defined]
+def _by_path(problems: list[Any]) -> dict[str, str]:
+    return {str(p.path): p.reason for p in problems}
 
 
 def test_edited_generated_file_is_detected(tree: Path) -> None:

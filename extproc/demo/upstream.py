@@ -1,0 +1,548 @@
+"""A small OpenAI-compatible HTTP/1.1 upstream, standard library only.
+
+`python -m extproc.demo.upstream --listen 127.0.0.1:8000` answers chat completions by echoing
+the last user message ("You said: ..."), so whoever sits in front of it sees what reached the
+model. End-to-end tests start a `DemoUpstream` in-process, read what it `received`, and set a
+`script` to answer with exact bytes, split into chunks with delays between them.
+
+Connections are kept alive (Envoy reuses upstream connections) and chunked request bodies are
+decoded here, because BaseHTTPRequestHandler leaves that to the application.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import re
+import signal
+import socket
+import socketserver
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import FrameType, TracebackType
+from typing import Any
+
+MAX_BODY = 16 * 1024 * 1024
+# Longer than any test, shorter than forever: Envoy keeps idle upstream connections for an
+# hour by default, and closing under it races with a request it is about to send.
+IDLE_TIMEOUT = 300.0
+_LINE_LIMIT = 4096  # one chunk-size or trailer line
+_MAX_TRAILERS = 64
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,15}")
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_FRAMING = frozenset({"content-length", "transfer-encoding"})
+_CREATED = 1_700_000_000  # fixed, so answers are byte-for-byte reproducible
+JSON_HEADERS = (("content-type", "application/json"),)
+SSE_HEADERS = (("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache"))
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as the upstream got it; header names are lower-case, repeats joined by ", "."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to answer. Framing headers (content-length, transfer-encoding) are computed here."""
+
+    status: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
+    chunks: tuple[bytes, ...] = ()  # written and flushed one by one
+    chunk_delay: float = 0.0  # seconds between chunks, so Envoy sees them separately
+    chunked: bool | None = None  # None: chunked when there is more than one chunk
+
+
+Script = Callable[[Received], Reply]
+
+
+# --- answer bodies
+
+
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def split_words(text: str) -> tuple[str, ...]:
+    """Split text into words that keep their surrounding spaces: "".join(result) == text."""
+    return tuple(re.findall(r"\s*\S+\s*|\s+", text))
+
+
+def openai_json(text: str, *, model: str = "demo") -> bytes:
+    """A `chat.completion` answer whose assistant message is `text`."""
+    tokens = len(text.split())
+    return _dumps(
+        {
+            "id": "chatcmpl-demo",
+            "object": "chat.completion",
+            "created": _CREATED,
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 0, "completion_tokens": tokens, "total_tokens": tokens},
+        }
+    )
+
+
+def openai_sse(words: Sequence[str], *, model: str = "demo") -> tuple[bytes, ...]:
+    """OpenAI `chat.completion.chunk` events, one per word, then `data: [DONE]`.
+
+    Each word is one delta's content verbatim (spaces included: see `split_words`); the
+    first delta also carries the role, the last one the finish reason.
+    """
+    pieces = list(words) or [""]
+    events = []
+    for index, piece in enumerate(pieces):
+        delta = {"role": "assistant", "content": piece} if index == 0 else {"content": piece}
+        last = index == len(pieces) - 1
+        chunk = {
+            "id": "chatcmpl-demo",
+            "object": "chat.completion.chunk",
+            "created": _CREATED,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": "stop" if last else None}],
+        }
+        events.append(b"data: " + _dumps(chunk) + b"\n\n")
+    events.append(b"data: [DONE]\n\n")
+    return tuple(events)
+
+
+def _event(name: str, data: dict[str, Any]) -> bytes:
+    return b"event: " + name.encode() + b"\ndata: " + _dumps({"type": name, **data}) + b"\n\n"
+
+
+def anthropic_sse(words: Sequence[str]) -> tuple[bytes, ...]:
+    """An Anthropic Messages stream with one `text_delta` per word (verbatim, as above)."""
+    message: dict[str, Any] = {
+        "id": "msg_demo",
+        "type": "message",
+        "role": "assistant",
+        "model": "demo",
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 0, "output_tokens": 0},
+    }
+    return (
+        _event("message_start", {"message": message}),
+        _event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}),
+        *(
+            _event("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": w}})
+            for w in words
+        ),
+        _event("content_block_stop", {"index": 0}),
+        _event(
+            "message_delta",
+            {
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": len(words)},
+            },
+        ),
+        _event("message_stop", {}),
+    )
+
+
+def error_reply(status: int, message: str, *, param: str | None = None) -> Reply:
+    """An OpenAI-style error answer."""
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    body = {"error": {"message": message, "type": kind, "param": param, "code": None}}
+    return Reply(status, JSON_HEADERS, (_dumps(body),))
+
+
+# --- default behaviour
+
+
+def default_reply(received: Received) -> Reply:
+    """The answer when no script is set: echo chat, fake embeddings, health, else 404."""
+    path = received.path.split("?", 1)[0]
+    if received.method in ("GET", "HEAD") and path == "/healthz":
+        return Reply(200, (("content-type", "text/plain"),), (b"ok",))
+    if received.method == "POST" and path == "/v1/chat/completions":
+        return _chat(received.body)
+    if received.method == "POST" and path == "/v1/embeddings":
+        return _embeddings(received.body)
+    return error_reply(404, f"Unknown request URL: {received.method} {path}")
+
+
+class _Invalid(Exception):
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):  # bad UTF-8 or JSON, or absurdly deep nesting
+        raise _Invalid("We could not parse the JSON body of your request.") from None
+    if not isinstance(value, dict):
+        raise _Invalid("The request body must be a JSON object.")
+    return value
+
+
+def _last_user_text(messages: list[Any]) -> str:
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}]
+                return "".join(
+                    part["text"]
+                    for part in content
+                    if isinstance(part, dict) and isinstance(part.get("text"), str)
+                )
+            return ""
+    return ""
+
+
+def _chat(body: bytes) -> Reply:
+    try:
+        payload = _json_object(body)
+        messages = payload.get("messages")
+        if not isinstance(messages, list):
+            raise _Invalid("'messages' must be an array of messages.", "messages")
+    except _Invalid as invalid:
+        return error_reply(400, str(invalid), param=invalid.param)
+    model = payload.get("model")
+    model = model if isinstance(model, str) else "demo"
+    text = "You said: " + _last_user_text(messages)
+    if payload.get("stream") is True:
+        return Reply(200, SSE_HEADERS, openai_sse(split_words(text), model=model), chunked=True)
+    return Reply(200, JSON_HEADERS, (openai_json(text, model=model),))
+
+
+def _vector(text: str) -> list[float]:
+    digest = hashlib.sha256(text.encode()).digest()
+    return [round(byte / 255 * 2 - 1, 4) for byte in digest[:8]]
+
+
+def _embeddings(body: bytes) -> Reply:
+    try:
+        payload = _json_object(body)
+        inputs = payload.get("input")
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        if not isinstance(inputs, list) or not inputs:
+            raise _Invalid("'input' must be a string or a non-empty array.", "input")
+    except _Invalid as invalid:
+        return error_reply(400, str(invalid), param=invalid.param)
+    model = payload.get("model")
+    data = [
+        {"object": "embedding", "index": index, "embedding": _vector(json.dumps(item))}
+        for index, item in enumerate(inputs)
+    ]
+    answer = {
+        "object": "list",
+        "data": data,
+        "model": model if isinstance(model, str) else "demo-embedding",
+        "usage": {"prompt_tokens": len(inputs), "total_tokens": len(inputs)},
+    }
+    return Reply(200, JSON_HEADERS, (_dumps(answer),))
+
+
+# --- HTTP
+
+
+class _BadBody(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, add=True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.track(self.connection, add=False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.upstream.verbose:
+            super().log_message(format, *args)
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_GET
+
+    def _serve(self) -> None:
+        upstream = self.server.upstream
+        try:
+            body = self._read_body(upstream.max_body)
+        except _BadBody as bad:
+            # The rest of the body is unread, so this connection cannot carry another request.
+            self.close_connection = True
+            self._send(error_reply(bad.status, str(bad)))
+            return
+        except OSError:  # timeout or reset while reading the body
+            self.close_connection = True
+            return
+        headers = {name.lower(): ", ".join(self.headers.get_all(name, [])) for name in self.headers}
+        received = Received(self.command, self.path, headers, body)
+        upstream.record(received)
+        script = upstream.script
+        try:
+            reply = script(received) if script is not None else default_reply(received)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            reply = error_reply(500, "The demo upstream's script raised an exception.")
+        self._send(reply)
+
+    def _read_body(self, limit: int) -> bytes:
+        codings = [
+            c.strip().lower()
+            for value in self.headers.get_all("transfer-encoding", [])
+            for c in value.split(",")
+        ]
+        lengths = self.headers.get_all("content-length", [])
+        if codings:
+            if codings != ["chunked"]:
+                raise _BadBody(400, f"Unsupported transfer-encoding: {', '.join(codings)}.")
+            if lengths:
+                raise _BadBody(400, "Both content-length and transfer-encoding are set.")
+            return self._read_chunked(limit)
+        if not lengths:
+            return b""
+        if len(set(lengths)) != 1 or not _DIGITS.fullmatch(lengths[0].strip()):
+            raise _BadBody(400, "Invalid content-length.")
+        size = int(lengths[0])
+        if size > limit:
+            raise _BadBody(413, f"Request body larger than {limit} bytes.")
+        return self._read_exact(size)
+
+    def _read_exact(self, size: int) -> bytes:
+        data = self.rfile.read(size)
+        if len(data) != size:
+            raise _BadBody(400, "The request body ended early.")
+        return data
+
+    def _read_line(self) -> bytes:
+        line = self.rfile.readline(_LINE_LIMIT + 1)
+        if not line.endswith(b"\n") or len(line) > _LINE_LIMIT:
+            raise _BadBody(400, "Malformed chunked body.")
+        return line
+
+    def _read_chunked(self, limit: int) -> bytes:
+        body = bytearray()
+        while True:
+            size_field = self._read_line().split(b";", 1)[0].strip()  # drop chunk extensions
+            if not _HEX.fullmatch(size_field):
+                raise _BadBody(400, "Malformed chunk size.")
+            size = int(size_field, 16)
+            if size == 0:
+                break
+            if len(body) + size > limit:
+                raise _BadBody(413, f"Request body larger than {limit} bytes.")
+            body += self._read_exact(size)
+            if self._read_line() not in (b"\r\n", b"\n"):
+                raise _BadBody(400, "Chunk data longer than its size.")
+        for _ in range(_MAX_TRAILERS):
+            if self._read_line() in (b"\r\n", b"\n"):
+                return bytes(body)
+        raise _BadBody(400, "Too many trailer lines.")
+
+    def _send(self, reply: Reply) -> None:
+        chunked = reply.chunked if reply.chunked is not None else len(reply.chunks) > 1
+        if self.request_version != "HTTP/1.1":
+            chunked = False  # an HTTP/1.0 client cannot decode it
+        # 1xx, 204 and 304 answers have no body, and 1xx and 204 no framing headers either.
+        bodiless = reply.status < 200 or reply.status in (204, 304)
+        try:
+            self.send_response(reply.status)
+            for name, value in reply.headers:
+                if name.lower() not in _FRAMING:
+                    self.send_header(name, value)
+            if chunked and not bodiless:
+                self.send_header("Transfer-Encoding", "chunked")
+            elif not bodiless:
+                self.send_header("Content-Length", str(sum(map(len, reply.chunks))))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if bodiless or self.command == "HEAD":
+                return
+            for index, chunk in enumerate(reply.chunks):
+                if index and reply.chunk_delay > 0:
+                    time.sleep(reply.chunk_delay)
+                if not chunked:
+                    self.wfile.write(chunk)
+                elif chunk:  # an empty chunk would end the body
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+        except OSError:  # the client went away
+            self.close_connection = True
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # Envoy opens several connections at once
+
+    def __init__(self, address: tuple[str, int], upstream: DemoUpstream) -> None:
+        self.upstream = upstream
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind resolves the host's FQDN, which can stall on DNS.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), self.server_address[1]
+
+    def track(self, connection: socket.socket, *, add: bool) -> None:
+        with self._open_lock:
+            if add:
+                self._open.add(connection)
+            else:
+                self._open.discard(connection)
+
+    def close_connections(self) -> None:
+        """Wake handler threads waiting on kept-alive connections, so they end now."""
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # already closed by the client
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+class DemoUpstream:
+    """The demo upstream, served from a daemon thread; use as a context manager."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        max_body: int = MAX_BODY,
+        verbose: bool = False,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.max_body = max_body
+        self.verbose = verbose
+        self.received: list[Received] = []
+        self.script: Script | None = None
+        self._lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def record(self, received: Received) -> None:
+        with self._lock:
+            self.received.append(received)
+
+    def start(self) -> None:
+        if self._server is not None:
+            raise RuntimeError("DemoUpstream already started")
+        server = _Server((self.host, self.port), self)
+        self._server = server
+        self.port = server.server_address[1]
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"demo-upstream:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._server = self._thread = None
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> DemoUpstream:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+# --- command line
+
+
+def _parse_listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or int(port) > 65535:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m extproc.demo.upstream",
+        description="A demo OpenAI-compatible upstream that echoes what it receives.",
+    )
+    parser.add_argument("--listen", type=_parse_listen, default=("127.0.0.1", 8000))
+    parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
+    args = parser.parse_args(argv)
+    host, port = args.listen
+
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    upstream = DemoUpstream(host, port, verbose=not args.quiet)
+    try:
+        upstream.start()
+    except OSError as error:
+        print(f"demo upstream: cannot listen on {host}:{port}: {error}", file=sys.stderr)
+        return 1
+    print(f"demo upstream listening on {upstream.url}", flush=True)
+    try:
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        upstream.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

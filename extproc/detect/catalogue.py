@@ -1,0 +1,525 @@
+"""The built-in detectors, as data.
+
+Confidence comes from evidence (see ``DetectorSpec``): a checksum or an exact
+published token format rates high; a context word within 48 characters before
+the value raises it; ambiguous values (phones, IPs) are rated low without one.
+
+==========================  ============  ========  =======  =====  ==============
+detector                    validator     format    context  exact  invalid+ctx
+==========================  ============  ========  =======  =====  ==============
+pii/email                   -             0.90      0.95     -      -
+pii/credit_card             luhn          0.95      1.00     -      -
+pii/us_ssn                  us_ssn        0.70      0.95     -      0.60
+pii/phone_number            phone         0.50      0.85     -      0.60
+pii/ip_address              ip_address    0.50      0.85     -      -
+pii/iban                    iban          0.95      1.00     -      -
+secret/aws_access_key       high_entropy  0.75      0.90     0.95   -
+secret/github_token         high_entropy  0.80      0.90     0.97   -
+secret/jwt                  jwt           0.90      0.95     -      -
+secret/private_key          -             0.99      -        -      -
+secret/openai_api_key       high_entropy  0.80      0.90     0.97   -
+secret/anthropic_api_key    high_entropy  0.85      0.95     0.97   -
+secret/slack_token          high_entropy  0.80      0.90     0.95   -
+secret/stripe_key           high_entropy  0.85      0.95     0.97   -
+secret/google_api_key       -             0.85      0.95     0.95   -
+==========================  ============  ========  =======  =====  ==============
+
+"format": the value matches and passes its validator, no context word near.
+"exact": the value has the provider's exact published format.
+"invalid+ctx": the validator fails (an SSN in the ITIN range 9xx, a phone
+written as a bare digit run) but a context word is near; without one such a
+value is not reported at all.
+
+Token examples are spelled as concatenations so that secret scanners reading
+this source do not mistake the (random, never issued) values for real ones.
+"""
+
+from __future__ import annotations
+
+from extproc.detect.spec import DetectorSpec
+
+# Random bodies, never issued by anyone.
+_GH_CLASSIC = "ghp_" + "RVDoi5IS8Dsa3NNk1dyqTmuhdh2DkdrCzMur"
+_GH_LOOSE = "gho_" + "qiNalaWK97MsAV7n2qW1fjeh21TC9ffCy7tW089F"
+_GH_FINE = (
+    "github_pat_"
+    + "IQnxnu7gEhdIQPjd98Mhzk_"
+    + "WIYK897zhtfMuDJbde5V7agTaFyzAhw7sXNLA492ec3WkQ2FA9ojZPWZscK"
+)
+_OPENAI_LEGACY = "sk-" + "RFIcQUuqs2Zb12X8EygA" + "T3BlbkFJ" + "4cdSqLWtHtHZDeQkUJNc"
+_OPENAI_PROJECT = (
+    "sk-proj-"
+    + "hZRU52MYP0oz0lcegRfjjnjHhGFjzxcRQETu7ewBHvQbZAWYakO3epsfh7Pcrtx2aIxNUOOqPX"
+    + "T3BlbkFJ"
+    + "bttPLtE617W7hrMqRrUX54IyRRElpzeS66le3xSSmrKkkqcLcIqF7pggv1tDxWp3c6cr8Hh51h"
+)
+_OPENAI_LOOSE = "sk-" + "n3NufGVZVgsGfKDda6HNf3xBhpvGo1Qh"
+_ANTHROPIC = (
+    "sk-ant-api03-"
+    + "pr_zld8ehrUNNgC5It8CmWORxXDdlZcqsDU6MpPcb0JXLLD6orEGIf"
+    + "iK0dbpor3HhDwPJWUkyovilxXVCK8kOURPkXRAh"
+    + "AA"
+)
+_ANTHROPIC_LOOSE = "sk-ant-" + "sid01-k88l2OqhuPGgYzGfPoKlQcys5nlbKjHNi5TGJGTF"
+_SLACK_BOT = "xoxb-" + "732874993886-9787335384408-ppBWJKUl2f9KHUcCX8bmy1d1"
+_SLACK_LOOSE = "xoxp-" + "By7rts9DTV6lZhkyokwGq7IeNetFYj"
+_STRIPE_LIVE = "sk_live_" + "FG2rglftBAGkAyDMhmIcFm1s"
+_STRIPE_LONG = (
+    "rk_test_"
+    + "gWyEzFofRrYjR9JJXDU6APh10MxQXIZtm5Wv72vc4Kw6OPbufffaZN3c"
+    + "GnGUDE9b4ppDUz4ERHGrhIYl7hs5ZAFMmwB3NaaThtM"
+)
+_STRIPE_LOOSE = "sk_test_" + "swyLMBW4vUJT9ehms0OWLxZDiCUE2NL9lwVKf895"
+_GOOGLE = "AIza" + "kinpOHuiYvqa7IQPbclAQVKqLmHqaWZ_ntQ"
+_GOOGLE_LOOSE = "AIza" + "zzZoOxJp80ADNrAHrve3k8hgXxB0Ot2f"
+_JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+    + ".eyJzdWIiOiJ1c2VyLTQ4MjEiLCJuYW1lIjoiQWRhIExvdmVsYWNlIiwiaWF0IjoxNzE4MDAwMDAwfQ"
+    + ".6IsXTg-jd8ABPHpEjWyWlGJLrTNSdnGzQ43cnMy6AgA"
+)
+_JWT_NO_ALG = (
+    "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4MTIzNDU2NyJ9.fU0X9rNlELvMmesh3BC-ZrL-5BB9FQWicXbLgEqaXi4"
+)
+_PEM_BODY = (
+    "5smhkQ5lryta4JzKvqm2CFy+xu/aH448MVPLEMilwgrBRxrNeoIMNOoFM8H8kahFBnRuWRJnxX+kW+48Q83gy/5s\n"
+    "zTtSmJEbkSEV9VHLX9ZryDbC1k/Wpx5im4yHzHClSABOoVJkyByTdZtxA+A4DVth+ZoxAvlyuyI6QgfE3XcaHb7q\n"
+    "IZlCa0iAU87ccjHmteYtT9ndkayQyIHOSEHjizetz0OKMUjyWT+Qh3gtSIH7FVFLMjtZBfeksZq6sX5rf9KJWWMo\n"
+)
+_BEGIN, _END, _KEY = "-----BEGIN ", "-----END ", "PRIVATE KEY-----"
+
+# Boundaries shared by the token patterns: not glued to more token characters.
+_TOKEN_L = r"(?<![A-Za-z0-9_-])"
+_TOKEN_R = r"(?![A-Za-z0-9_-])"
+
+EMAIL = DetectorSpec(
+    id="pii/email",
+    pattern=(
+        r"(?=[A-Za-z0-9])(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
+        r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}"
+        r"(?!(?:png|jpe?g|gif|svg|webp)\b)[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9])"
+    ),
+    keywords=("@",),
+    confidence=0.9,
+    context=("email", "e-mail", "mail", "contact", "reach"),
+    context_confidence=0.95,
+    max_len=254,
+    examples=(
+        "Contact me at jane.doe@example.com please",
+        "email: j.smith+billing@mail.example.co.uk.",
+        "<ops-team@corp-example.io>",
+    ),
+    negatives=(
+        "the retina asset is icon@2x.png",
+        "npm install lodash@4.17.21",
+        "thanks @jane for the review",
+        "ssh admin@localhost",
+        "see @@ -12,7 +12,9 @@ in the diff",
+    ),
+    builtin=True,
+)
+
+CREDIT_CARD = DetectorSpec(
+    id="pii/credit_card",
+    pattern=(
+        r"(?=[0-9])(?<![\w+-])(?:"
+        r"[0-9]{4}(?P<s1>[ -])[0-9]{4}(?P=s1)[0-9]{4}(?P=s1)[0-9]{1,4}"  # 4-4-4-4 (13..16)
+        r"|[0-9]{4}(?P<s2>[ -])[0-9]{6}(?P=s2)[0-9]{4,5}"  # 4-6-5 Amex, 4-6-4 Diners
+        r"|[0-9]{12,19}"
+        r")(?![0-9]|-[0-9])"
+    ),
+    validator="luhn",
+    confidence=0.95,
+    context=("card", "credit", "debit", "visa", "mastercard", "amex", "cc", "pan", "payment"),
+    context_confidence=1.0,
+    max_len=23,
+    prefilter=r"[0-9](?:[ -]?[0-9]){11}",
+    examples=(
+        "card 4111 1111 1111 1111 exp 12/29",
+        "paid with 5555-5555-5555-4444 yesterday",
+        "amex 3782 822463 10005 on file",
+        "4012888888881881",
+        "jcb:3530111333300000.",
+        "diners 3056 930902 5904",
+        "mc 2223000048400011 (2-series)",
+    ),
+    negatives=(
+        "Order number 1234567812345678 has shipped",
+        "ISBN 978-0-306-40615-7",
+        "id 123e4567-e89b-12d3-a456-426614174000",
+        "timestamp 1700000000123 ms",
+        "card 4111 1111 1111 1112",
+        "ref 0000 0000 0000 0000",
+        "4111-1111-1111-1111-2222",
+    ),
+    builtin=True,
+)
+
+US_SSN = DetectorSpec(
+    id="pii/us_ssn",
+    pattern=r"(?=[0-9])(?<![\w-])[0-9]{3}(?P<sep>[- ])[0-9]{2}(?P=sep)[0-9]{4}(?![\w]|-[0-9])",
+    validator="us_ssn",
+    confidence=0.7,
+    context=("ssn", "ss#", "social security", "itin", "tax id", "taxpayer", "tin"),
+    context_confidence=0.95,
+    invalid_confidence=0.6,
+    max_len=11,
+    prefilter=r"[0-9]{3}[ -][0-9]{2}[ -][0-9]{4}",
+    examples=(
+        "SSN: 123-45-6789",
+        "her number is 212-09-7694 I think",
+        "ITIN 912-70-1234 for the filing",
+        "social security no. 666-12-3456",
+        "tax id 123 45 6789",
+    ),
+    negatives=(
+        "reference 987-65-4321 in the ledger",
+        "ticket 000-12-3456",
+        "batch 123-00-4567 and 123-45-0000",
+        "on 2024-01-15 we shipped",
+        "part no. 123-45-67890",
+        "room 123-45-6789-1",
+    ),
+    builtin=True,
+)
+
+PHONE_NUMBER = DetectorSpec(
+    id="pii/phone_number",
+    pattern=(
+        r"(?=[0-9+(])(?<![\w+.-])(?:"
+        r"\+[1-9][0-9]{0,2}(?:[ ]?\(0\))?(?:[ .-]?\([0-9]{1,5}\)|[ .-][0-9]{1,5}){1,6}+"
+        r"|\+[1-9][0-9]{6,14}"
+        r"|(?:1[ .-]?)?(?:\([0-9]{3}\)[ .-]?|[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4}"
+        r"|1?[0-9]{10}"
+        r")(?![\w-]|\.[0-9])"
+    ),
+    validator="phone",
+    confidence=0.5,
+    context=("phone", "tel", "telephone", "call", "mobile", "cell", "fax", "sms", "whatsapp"),
+    context_confidence=0.85,
+    invalid_confidence=0.6,
+    max_len=32,
+    prefilter=r"[0-9]{3}[ .)-]{0,2}[0-9]{3}|\+[0-9]",
+    examples=(
+        "call me at (415) 555-2671 tomorrow",
+        "Phone: +1 212-736-5000",
+        "office +44 20 7946 0958",
+        "Tel. +33 1 42 68 53 00",
+        "mobile 4155552671",
+        "reach us on +4915112345678.",
+    ),
+    negatives=(
+        "[build 4821] finished 2024-03-01 12:34:56, exit 0, took 1712345678 ms",
+        "java.lang.Thread.run(Thread.java:829) tid=2125550143",
+        "Step 12/30 : RUN make -j4 && echo 123.456.7890",
+        "+1 for this idea, +5 10 15",
+        "fictional 212-555-0147",
+        "version 10.0.19045.2364",
+    ),
+    builtin=True,
+)
+
+IP_ADDRESS = DetectorSpec(
+    id="pii/ip_address",
+    pattern=(
+        r"(?=[0-9A-Fa-f:])(?<![\w.:])(?:"
+        r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?!\w|\.[0-9])"
+        r"|(?:[0-9A-Fa-f]{0,4}:){2,7}+(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f]{1,4})?"
+        r"(?![\w:]|\.[0-9A-Za-z])"
+        r")"
+    ),
+    validator="ip_address",
+    confidence=0.5,
+    context=("ip", "ips", "ipv4", "ipv6", "host", "server", "address", "addr", "gateway", "dns"),
+    context_confidence=0.85,
+    max_len=45,
+    prefilter=r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|:[0-9A-Fa-f]{0,4}:",
+    examples=(
+        "server ip 192.168.1.20 is down",
+        "ping 2001:db8:85a3::8a2e:370:7334 now",
+        "Reached 203.0.113.7.",
+        "link-local fe80::1ff:fe23:4567:890a%eth0",
+        "mapped ::ffff:198.51.100.4 address",
+    ),
+    negatives=(
+        "Microsoft Windows version 10.0.19045.2364",
+        "octal 010.001.002.003",
+        "at 12:30:45 today",
+        "MAC 00:1A:2B:3C:4D:5E",
+        "std::vector<int> v;",
+        "semver 1.2.3.4.5",
+        "loopback ::1",
+    ),
+    builtin=True,
+)
+
+IBAN = DetectorSpec(
+    id="pii/iban",
+    pattern=(
+        r"(?=[A-Z])(?<![A-Za-z0-9])(?:"
+        r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}"
+        r"|[A-Z]{2}[0-9]{2}(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?"
+        r")(?![A-Za-z0-9])"
+    ),
+    validator="iban",
+    confidence=0.95,
+    context=("iban", "account", "bank", "transfer", "sepa", "bic"),
+    context_confidence=1.0,
+    max_len=42,
+    prefilter=r"[A-Z]{2}[0-9]{2} ?[A-Z0-9]{4}",
+    examples=(
+        "IBAN DE89 3704 0044 0532 0130 00 please",
+        "pay GB82WEST12345698765432 today",
+        "NL91 ABNA 0417 1643 00",
+    ),
+    negatives=(
+        "IBAN DE89 3704 0044 0532 0130 01",
+        "part AB12CDEF3456789012 ordered",
+        "GB82WEST123456987654 is too short",
+    ),
+    builtin=True,
+)
+
+AWS_ACCESS_KEY = DetectorSpec(
+    id="secret/aws_access_key",
+    pattern=r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16,24}(?![A-Za-z0-9])",
+    keywords=("akia", "asia", "abia", "acca"),
+    validator="high_entropy",
+    confidence=0.75,
+    context=("aws", "access key", "access_key", "key id", "key_id"),
+    context_confidence=0.9,
+    exact=r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}",
+    exact_confidence=0.95,
+    max_len=28,
+    examples=(
+        "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
+        "temporary ASIA" + "ES6HN5VWM5GAA7RH issued",
+        "key ABIA" + "SRY4N9E6YEQ8XO4SAZ",
+    ),
+    negatives=(
+        "AKIAXXXXXXXXXXXXXXXX",
+        "ASIAN markets rallied",
+        "id AKIA1234",
+        "ASIAPACIFICREGIONALOFFICE",
+    ),
+    builtin=True,
+)
+
+GITHUB_TOKEN = DetectorSpec(
+    id="secret/github_token",
+    pattern=(
+        _TOKEN_L + r"(?:gh[pousr]_[A-Za-z0-9]{30,251}|github_pat_[A-Za-z0-9_]{40,240})" + _TOKEN_R
+    ),
+    keywords=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    validator="high_entropy",
+    confidence=0.8,
+    context=("github", "token", "gh_token", "pat"),
+    context_confidence=0.9,
+    exact=r"gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}",
+    exact_confidence=0.97,
+    max_len=256,
+    examples=(
+        f"export GH_TOKEN={_GH_CLASSIC}",
+        f"oauth {_GH_LOOSE} expired",
+        f"{_GH_FINE}",
+    ),
+    negatives=(
+        "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
+        "ghp_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+        "prefix ghp_ only",
+        "ghp_short1234",
+    ),
+    builtin=True,
+)
+
+JWT = DetectorSpec(
+    id="secret/jwt",
+    pattern=(
+        r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,4000}\.[A-Za-z0-9_-]{10,4000}\.[A-Za-z0-9_-]{0,1000}"
+        r"(?![A-Za-z0-9_-])"
+    ),
+    keywords=("eyj",),
+    validator="jwt",
+    confidence=0.9,
+    context=("bearer", "authorization", "token", "jwt"),
+    context_confidence=0.95,
+    max_len=9010,
+    examples=(
+        f"Authorization: Bearer {_JWT}",
+        f"token={_JWT}&next=1",
+    ),
+    negatives=(
+        f"no alg {_JWT_NO_ALG}",
+        "blob eyJub3QiOiJhIGp3dCJ9 alone",
+        "eyJhbGciOiJIUzI1NiJ9.not-base64!.sig",
+    ),
+    builtin=True,
+)
+
+PRIVATE_KEY = DetectorSpec(
+    id="secret/private_key",
+    pattern=(
+        r"-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----"
+        # Optional armor headers, then key material. Atomic, so a failed match
+        # never retries every split of the body (that would be quadratic).
+        r"(?>[A-Za-z0-9+/=\s:,.\\-]{0,200}?[A-Za-z0-9+/]{40})"
+        r"(?:[A-Za-z0-9+/=\s:,.\\-]{0,9000}?-----END[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----"
+        r"|[A-Za-z0-9+/=\s\\]{24,9000})"
+    ),
+    keywords=("private key",),
+    confidence=0.99,
+    max_len=9100,
+    examples=(
+        f"key:\n{_BEGIN}RSA {_KEY}\n{_PEM_BODY}{_END}RSA {_KEY}\nthanks",
+        f"{_BEGIN}{_KEY}\n{_PEM_BODY}{_END}{_KEY}",
+        f"{_BEGIN}OPENSSH {_KEY}\n{_PEM_BODY}",
+        f"{_BEGIN}ENCRYPTED {_KEY}\\n{_PEM_BODY.replace(chr(10), '')}\\n{_END}ENCRYPTED {_KEY}",
+    ),
+    negatives=(
+        f"{_BEGIN}PUBLIC KEY-----\n{_PEM_BODY}{_END}PUBLIC KEY-----",
+        f"{_BEGIN}CERTIFICATE-----\n{_PEM_BODY}{_END}CERTIFICATE-----",
+        f"files start with {_BEGIN}RSA {_KEY} and end with {_END}RSA {_KEY}",
+    ),
+    builtin=True,
+)
+
+OPENAI_API_KEY = DetectorSpec(
+    id="secret/openai_api_key",
+    pattern=(
+        _TOKEN_L
+        + r"sk-(?!ant-)(?:(?:proj|svcacct|admin|None)-)?[A-Za-z0-9][A-Za-z0-9_-]{19,250}"
+        + _TOKEN_R
+    ),
+    keywords=("sk-",),
+    validator="high_entropy",
+    confidence=0.8,
+    context=("openai", "api key", "api_key", "apikey", "chatgpt"),
+    context_confidence=0.9,
+    exact=r"sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,200}T3BlbkFJ[A-Za-z0-9_-]{20,200}",
+    exact_confidence=0.97,
+    max_len=260,
+    examples=(
+        f"OPENAI_API_KEY={_OPENAI_LEGACY}",
+        f"use {_OPENAI_PROJECT} for the project",
+        f"key {_OPENAI_LOOSE}",
+    ),
+    negatives=(
+        "pip install sk-learn",
+        "the sk-learn-contrib-imbalanced-learn package",
+        "sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "OPENAI_API_KEY=sk-your-api-key-here",
+        f"anthropic {_ANTHROPIC}",
+        "a task-oriented desk-based risk-assessment-framework-2024",
+    ),
+    builtin=True,
+)
+
+ANTHROPIC_API_KEY = DetectorSpec(
+    id="secret/anthropic_api_key",
+    pattern=_TOKEN_L + r"sk-ant-[a-z]{2,10}[0-9]{0,3}-[A-Za-z0-9_-]{20,250}" + _TOKEN_R,
+    keywords=("sk-ant-",),
+    validator="high_entropy",
+    confidence=0.85,
+    context=("anthropic", "claude", "api key", "api_key", "x-api-key"),
+    context_confidence=0.95,
+    exact=r"sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{93}AA",
+    exact_confidence=0.97,
+    max_len=270,
+    examples=(
+        f"ANTHROPIC_API_KEY={_ANTHROPIC}",
+        f"session {_ANTHROPIC_LOOSE}",
+    ),
+    negatives=(
+        "sk-ant-api03-XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+        "the sk-ant- prefix",
+    ),
+    builtin=True,
+)
+
+SLACK_TOKEN = DetectorSpec(
+    id="secret/slack_token",
+    pattern=r"(?<![A-Za-z0-9-])xox[abposr]-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])",
+    keywords=("xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-"),
+    validator="high_entropy",
+    confidence=0.8,
+    context=("slack", "token", "bot"),
+    context_confidence=0.9,
+    exact=(
+        r"xoxb-[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{24}"
+        r"|xoxp-[0-9]{10,13}-[0-9]{10,13}-[0-9]{10,13}-[a-f0-9]{32}"
+    ),
+    exact_confidence=0.95,
+    max_len=256,
+    examples=(
+        f"SLACK_BOT_TOKEN={_SLACK_BOT}",
+        f"legacy {_SLACK_LOOSE}",
+    ),
+    negatives=(
+        "xoxo-hugs-and-kisses-from-grandma",
+        "xoxb-",
+        "xoxb-XXXXXXXXXXXX-XXXXXXXXXXXXX-XXXXXXXXXXXXXXXXXXXXXXXX",
+    ),
+    builtin=True,
+)
+
+STRIPE_KEY = DetectorSpec(
+    id="secret/stripe_key",
+    pattern=r"(?<![A-Za-z0-9_])[sr]k_(?:live|test)_[A-Za-z0-9]{10,247}(?![A-Za-z0-9_])",
+    keywords=("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
+    validator="high_entropy",
+    confidence=0.85,
+    context=("stripe", "secret", "api key", "api_key"),
+    context_confidence=0.95,
+    exact=r"[sr]k_(?:live|test)_(?:[A-Za-z0-9]{24}|[A-Za-z0-9]{99})",
+    exact_confidence=0.97,
+    max_len=256,
+    examples=(
+        f"STRIPE_SECRET_KEY={_STRIPE_LIVE}",
+        f"restricted {_STRIPE_LONG}",
+        f"test mode {_STRIPE_LOOSE}",
+    ),
+    negatives=(
+        "publishable pk_live_" + "FG2rglftBAGkAyDMhmIcFm1s",
+        "sk_live_placeholder",
+        "sk_test_XXXXXXXXXXXXXXXXXXXXXXXX",
+    ),
+    builtin=True,
+)
+
+GOOGLE_API_KEY = DetectorSpec(
+    id="secret/google_api_key",
+    pattern=r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{30,40}(?![A-Za-z0-9_-])",
+    keywords=("aiza",),
+    confidence=0.85,
+    context=("google", "gcp", "firebase", "maps", "api key", "api_key", "key="),
+    context_confidence=0.95,
+    exact=r"AIza[0-9A-Za-z_-]{35}",
+    exact_confidence=0.95,
+    max_len=44,
+    examples=(
+        f"maps?key={_GOOGLE}&q=x",
+        f"firebase {_GOOGLE_LOOSE}",
+    ),
+    negatives=(
+        "AIza alone",
+        "AIzaShort123",
+    ),
+    builtin=True,
+)
+
+BUILTIN: tuple[DetectorSpec, ...] = (
+    EMAIL,
+    CREDIT_CARD,
+    US_SSN,
+    PHONE_NUMBER,
+    IP_ADDRESS,
+    IBAN,
+    AWS_ACCESS_KEY,
+    GITHUB_TOKEN,
+    JWT,
+    PRIVATE_KEY,
+    OPENAI_API_KEY,
+    ANTHROPIC_API_KEY,
+    SLACK_TOKEN,
+    STRIPE_KEY,
+    GOOGLE_API_KEY,
+)

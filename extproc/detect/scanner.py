@@ -1,0 +1,240 @@
+"""Compile detectors once; scan text into sorted, non-overlapping findings."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from extproc.detect.finding import Finding
+from extproc.detect.normalize import normalize
+from extproc.detect.prepass import KeywordIndex, Prefilter, Span, fold, merge_windows
+from extproc.detect.regex import CompiledPattern, PatternError, compile_pattern
+from extproc.detect.spec import DetectorSpec
+from extproc.detect.validators import VALIDATORS
+
+# How far before a value context words are looked for, in characters.
+CONTEXT_WINDOW = 48
+
+
+@dataclass(frozen=True, slots=True)
+class _Detector:
+    """A spec with everything resolved: compiled patterns, validator function."""
+
+    id: str
+    pattern: CompiledPattern
+    validator: Callable[[str], bool] | None
+    context: CompiledPattern | None
+    exact: CompiledPattern | None
+    spec: DetectorSpec
+
+    def score(self, text: str, folded: str, start: int, end: int) -> float | None:
+        """Confidence of the value at ``start``..``end``, or None to drop it."""
+        spec = self.spec
+        value = text[start:end]
+        if self.validator is not None and not self.validator(value):
+            if spec.invalid_confidence is not None and self._context_near(folded, start):
+                return spec.invalid_confidence
+            return None
+        confidence = spec.confidence
+        if (
+            self.exact is not None
+            and spec.exact_confidence is not None
+            and self.exact.fullmatch(value)
+        ):
+            confidence = max(confidence, spec.exact_confidence)
+        if spec.context_confidence is not None and self._context_near(folded, start):
+            confidence = max(confidence, spec.context_confidence)
+        return confidence
+
+    def _context_near(self, folded: str, start: int) -> bool:
+        if self.context is None:
+            return False
+        hit = next(self.context.finditer(folded, max(start - CONTEXT_WINDOW, 0), start), None)
+        return hit is not None
+
+
+def _check(spec: DetectorSpec) -> None:
+    if not spec.id:
+        raise ValueError("detector with an empty id")
+    for name in ("confidence", "context_confidence", "exact_confidence", "invalid_confidence"):
+        value = getattr(spec, name)
+        if value is not None and not 0.0 <= value <= 1.0:
+            raise ValueError(f"detector {spec.id}: {name} must lie in [0, 1]")
+    if spec.max_len < 1:
+        raise ValueError(f"detector {spec.id}: max_len must be positive")
+    if spec.validator is not None and spec.validator not in VALIDATORS:
+        raise ValueError(f"detector {spec.id}: unknown validator {spec.validator!r}")
+    if (spec.exact is None) != (spec.exact_confidence is None):
+        raise ValueError(f"detector {spec.id}: exact and exact_confidence go together")
+    if spec.invalid_confidence is not None and (spec.validator is None or not spec.context):
+        raise ValueError(f"detector {spec.id}: invalid_confidence needs a validator and context")
+
+
+def _compile(
+    spec: DetectorSpec, pattern: str, *, builtin: bool, case_sensitive: bool = True
+) -> CompiledPattern:
+    try:
+        return compile_pattern(pattern, builtin=builtin, case_sensitive=case_sensitive)
+    except PatternError as err:
+        raise PatternError(f"detector {spec.id}: {err}") from None
+
+
+def _context_pattern(spec: DetectorSpec) -> CompiledPattern | None:
+    words = sorted({fold(word) for word in spec.context if word.strip()}, key=len, reverse=True)
+    if not words:
+        return None
+    alternation = "|".join(re.escape(word) for word in words)
+    # Escaped literals only: safe on the backtracking engine.
+    return _compile(spec, rf"(?<![^\W_])(?:{alternation})(?![^\W_])", builtin=True)
+
+
+def _resolve(candidates: list[tuple[float, int, int, int]]) -> list[tuple[float, int, int, int]]:
+    """Keep non-overlapping candidates: higher confidence first, then the longer span."""
+    candidates.sort(key=lambda c: (-c[0], c[1] - c[2], c[1], c[3]))
+    starts: list[int] = []
+    ends: list[int] = []
+    kept: list[tuple[float, int, int, int]] = []
+    for candidate in candidates:
+        _, start, end, _ = candidate
+        index = bisect_right(starts, start)
+        if index and ends[index - 1] > start:
+            continue
+        if index < len(starts) and starts[index] < end:
+            continue
+        starts.insert(index, start)
+        ends.insert(index, end)
+        kept.insert(index, candidate)
+    return kept
+
+
+class Scanner:
+    """Immutable after ``build_scanner``; safe to share across threads and tasks."""
+
+    __slots__ = (
+        "_detectors",
+        "_keywords",
+        "_prefilter",
+        "detector_ids",
+        "max_len",
+        "without_keywords",
+    )
+
+    detector_ids: frozenset[str]
+    max_len: int
+    without_keywords: tuple[str, ...]
+
+    def __init__(self, detectors: Sequence[_Detector]) -> None:
+        specs = [detector.spec for detector in detectors]
+        self._detectors = tuple(detectors)
+        self._keywords = KeywordIndex(specs)
+        self._prefilter = Prefilter(
+            [s.prefilter for s in specs if not s.keywords and s.prefilter is not None]
+        )
+        self.detector_ids = frozenset(s.id for s in specs)
+        self.max_len = max((s.max_len for s in specs), default=0)
+        self.without_keywords = tuple(s.id for s in specs if not s.keywords and s.prefilter is None)
+
+    def plan(self, text: str) -> dict[str, list[Span]]:
+        """Detector id -> the windows of ``text`` its regex would run over (no entry: skipped)."""
+        subject = normalize(text).text
+        return self._plan(subject, fold(subject))
+
+    def _plan(self, text: str, folded: str) -> dict[str, list[Span]]:
+        size = len(text)
+        keyword_hits = self._keywords.find(folded)
+        prefilter_hits: list[Span] | None = None
+        plan: dict[str, list[Span]] = {}
+        for detector in self._detectors:
+            spec = detector.spec
+            if spec.keywords:
+                spans = keyword_hits.get(spec.id)
+            elif spec.prefilter is not None:
+                if prefilter_hits is None:
+                    prefilter_hits = self._prefilter.find(text)
+                spans = prefilter_hits
+            else:
+                plan[spec.id] = [(0, size)]
+                continue
+            if spans:
+                plan[spec.id] = merge_windows(spans, spec.max_len, size)
+        return plan
+
+    def scan(self, text: str) -> list[Finding]:
+        """Findings in ``text``, sorted by start, never overlapping."""
+        if not text:
+            return []
+        normalized = normalize(text)
+        subject = normalized.text
+        folded = fold(subject)
+        plan = self._plan(subject, folded)
+        candidates: list[tuple[float, int, int, int]] = []
+        for index, detector in enumerate(self._detectors):
+            windows = plan.get(detector.id)
+            if not windows:
+                continue
+            for window_start, window_end in windows:
+                for start, end in detector.pattern.finditer(subject, window_start, window_end):
+                    if start >= end:
+                        continue
+                    confidence = detector.score(subject, folded, start, end)
+                    if confidence is not None:
+                        candidates.append((confidence, start, end, index))
+        findings = []
+        for confidence, start, end, index in _resolve(candidates):
+            start, end = normalized.original_span(start, end)
+            findings.append(Finding(self._detectors[index].id, start, end, confidence))
+        return findings
+
+
+def build_scanner(specs: Sequence[DetectorSpec]) -> Scanner:
+    """Check and compile every detector once; errors name the detector id."""
+    seen: set[str] = set()
+    detectors = []
+    for spec in specs:
+        _check(spec)
+        if spec.id in seen:
+            raise ValueError(f"detector {spec.id}: duplicate id")
+        seen.add(spec.id)
+        detectors.append(
+            _Detector(
+                id=spec.id,
+                pattern=_compile(
+                    spec, spec.pattern, builtin=spec.builtin, case_sensitive=spec.case_sensitive
+                ),
+                validator=VALIDATORS[spec.validator] if spec.validator is not None else None,
+                context=_context_pattern(spec),
+                exact=_compile(spec, spec.exact, builtin=spec.builtin) if spec.exact else None,
+                spec=spec,
+            )
+        )
+        if spec.prefilter is not None:
+            _compile(spec, spec.prefilter, builtin=False)
+    return Scanner(detectors)
+
+
+def keyword_list_spec(id: str, words: Sequence[str], case_sensitive: bool) -> DetectorSpec:
+    """A detector for a policy's list of words or phrases ("Project Nightingale").
+
+    Words match whole (not inside longer words); whitespace inside a phrase may
+    be any short run of spaces. The pre-pass keyword is each phrase's longest part.
+    """
+    phrases = sorted(
+        {" ".join(word.split()) for word in words if word.strip()}, key=len, reverse=True
+    )
+    if not phrases:
+        raise ValueError(f"detector {id}: empty word list")
+    parts = [phrase.split(" ") for phrase in phrases]
+    alternation = "|".join(r"\s{1,4}".join(re.escape(p) for p in phrase) for phrase in parts)
+    return DetectorSpec(
+        id=id,
+        # Escaped literals cannot backtrack badly; Python re also gives
+        # Unicode-aware word boundaries, which RE2's ASCII \b lacks.
+        pattern=rf"(?<![^\W_])(?:{alternation})(?![^\W_])",
+        keywords=tuple(dict.fromkeys(max(phrase, key=len) for phrase in parts)),
+        confidence=1.0,
+        max_len=max(len(phrase) + 3 * (len(phrase.split(" ")) - 1) for phrase in phrases),
+        case_sensitive=case_sensitive,
+        builtin=True,
+    )

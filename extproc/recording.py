@@ -1,0 +1,48 @@
+"""What the server reports about its work, as one small interface.
+
+The pure layers call these methods and know nothing of OpenTelemetry;
+``extproc.telemetry`` implements them with real instruments. The default
+records nothing. Arguments are ids, counts and durations: never values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+
+class DirectionSummary(Protocol):
+    """What one direction of an exchange found (see ``extproc.dlp.Seen``)."""
+
+    counts: Mapping[str, int]  # detector id -> findings acted on
+    actions: Mapping[str, str]  # detector id -> action taken
+    scanned_bytes: int
+    scan_seconds: float
+
+    @property
+    def outcome(self) -> str: ...  # pass | redacted | blocked | oversize | error
+
+
+class Recorder:
+    def stream_started(self) -> None:
+        """An ext_proc stream (one HTTP exchange) opened."""
+
+    def stream_ended(self) -> None:
+        """It closed, however it ended."""
+
+    def message_handled(self, direction: str, seconds: float) -> None:
+        """One ext_proc message answered (``direction``: request or response)."""
+
+    def exchange_done(
+        self, policy: str, route_class: str, directions: Mapping[str, DirectionSummary]
+    ) -> None:
+        """The exchange's verdict per direction that saw traffic."""
+
+    def stream_failed(self, direction: str) -> None:
+        """An exchange failed inside the server (counted as decision=error)."""
+
+    def policy_reload(self, ok: bool) -> None:
+        """A changed policy was loaded (ok) or refused (the last good one stays)."""
+
+
+NOOP = Recorder()
