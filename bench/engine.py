@@ -103,7 +103,9 @@ def main() -> None:
     for name, text in (("clean", clean_text(size)), ("pii-dense", dense_text(size))):
         seconds, found = best_of(scanner, text)
         rate = len(text) / seconds / 1e6
-        print(f"{name:10s} {len(text) / 1e6:5.1f} MB  {seconds * 1000:7.1f} ms  {rate:6.1f} MB/s  findings={found}")
+        print(
+            f"{name:10s} {len(text) / 1e6:5.1f} MB  {seconds * 1000:7.1f} ms  {rate:6.1f} MB/s  findings={found}"
+        )
 
 
 if __name__ == "__main__":

@@ -14,10 +14,17 @@ from typing import Protocol
 class DirectionSummary(Protocol):
     """What one direction of an exchange found (see ``extproc.dlp.Seen``)."""
 
-    counts: Mapping[str, int]  # detector id -> findings acted on
-    actions: Mapping[str, str]  # detector id -> action taken
-    scanned_bytes: int
-    scan_seconds: float
+    @property
+    def counts(self) -> Mapping[str, int]: ...  # detector id -> findings acted on
+
+    @property
+    def actions(self) -> Mapping[str, str]: ...  # detector id -> action taken
+
+    @property
+    def scanned_bytes(self) -> int: ...
+
+    @property
+    def scan_seconds(self) -> float: ...
 
     @property
     def outcome(self) -> str: ...  # pass | redacted | blocked | oversize | error

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import ahocorasick
 
-from extproc.detect.regex import compile_pattern
+from extproc.detect.regex import PatternSet, compile_pattern
 from extproc.detect.spec import DetectorSpec
 
 Span = tuple[int, int]
@@ -34,13 +34,18 @@ def fold(text: str) -> str:
 def merge_windows(spans: Iterable[Span], radius: int, size: int) -> list[Span]:
     """Widen each span by ``radius`` on both sides, clip to the text, merge overlaps."""
     merged: list[Span] = []
-    for start, end in sorted(spans):
-        lo, hi = max(start - radius, 0), min(end + radius, size)
-        if merged and lo <= merged[-1][1]:
-            if hi > merged[-1][1]:
-                merged[-1] = (merged[-1][0], hi)
-        else:
-            merged.append((lo, hi))
+    ordered = sorted(spans)
+    if not ordered:
+        return merged
+    lo, hi = ordered[0][0] - radius, ordered[0][1] + radius
+    for start, end in ordered:
+        if start - radius <= hi:
+            if end + radius > hi:
+                hi = end + radius
+            continue
+        merged.append((lo if lo > 0 else 0, hi if hi < size else size))
+        lo, hi = start - radius, end + radius
+    merged.append((lo if lo > 0 else 0, hi if hi < size else size))
     return merged
 
 
@@ -82,17 +87,38 @@ class KeywordIndex:
 
 
 class Prefilter:
-    """One linear-time pass over the union of the keyword-less detectors' prefilters."""
+    """Where the keyword-less detectors can match, from their prefilters.
 
-    __slots__ = ("_pattern",)
+    One linear-time pass over the union of all prefilters finds candidate
+    spots; around each (merged into windows at the widest reach) one RE2 set
+    match tells which detectors' prefilters occur there. Every value of a
+    detector overlaps a union hit, so it lies inside a window assigned to it.
+    """
 
-    def __init__(self, patterns: Sequence[str]) -> None:
-        unique = list(dict.fromkeys(patterns))
+    __slots__ = ("_owners", "_radius", "_set", "_union")
+
+    def __init__(self, specs: Sequence[DetectorSpec]) -> None:
+        patterns: dict[str, list[str]] = {}
+        for spec in specs:
+            if not spec.keywords and spec.prefilter is not None:
+                patterns.setdefault(spec.prefilter, []).append(spec.id)
+        self._owners = tuple(tuple(ids) for ids in patterns.values())
+        self._radius = max(
+            (s.max_len for s in specs if not s.keywords and s.prefilter is not None), default=0
+        )
+        unique = list(patterns)
         union = "|".join(f"(?:{pattern})" for pattern in unique)
-        self._pattern = compile_pattern(union, builtin=False) if unique else None
+        self._union = compile_pattern(union, builtin=False) if unique else None
+        self._set = PatternSet(unique) if unique else None
 
-    def find(self, text: str) -> list[Span]:
-        """Spans where some prefilter matches; every value of those detectors overlaps one."""
-        if self._pattern is None:
-            return []
-        return list(self._pattern.finditer(text))
+    def find(self, text: str) -> dict[str, list[Span]]:
+        """Detector id -> windows of ``text`` where its prefilter matches (no entry: none)."""
+        plan: dict[str, list[Span]] = {}
+        if self._union is None or self._set is None:
+            return plan
+        hits = list(self._union.finditer(text))
+        for window in merge_windows(hits, self._radius, len(text)):
+            for index in self._set.matching(text, *window):
+                for detector in self._owners[index]:
+                    plan.setdefault(detector, []).append(window)
+        return plan

@@ -14,7 +14,7 @@ they are swapped for U+FFFD first, one character for one, so offsets survive.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 import re2
@@ -80,8 +80,8 @@ class _PyPattern:
     ) -> Iterator[tuple[int, int]]:
         group = self._group
         end = len(text) if endpos is None else endpos
-        for match in self._regex.finditer(text, pos, end):
-            yield match.span(group)
+        # A list is cheaper than a generator for the many small windows a scan runs.
+        return iter([match.span(group) for match in self._regex.finditer(text, pos, end)])
 
     def fullmatch(self, text: str) -> bool:
         return self._regex.fullmatch(text) is not None
@@ -139,8 +139,33 @@ class _Re2Pattern:
             yield cs + lo, ce + lo
 
     def fullmatch(self, text: str) -> bool:
-        data = _SURROGATE.sub("\ufffd", text).encode("utf-8")
-        return self._regex.fullmatch(data) is not None
+        return self._regex.fullmatch(_utf8(text)) is not None
+
+
+def _utf8(text: str) -> bytes:
+    if text.isascii():
+        return text.encode("ascii")
+    return _SURROGATE.sub("\ufffd", text).encode("utf-8")
+
+
+class PatternSet:
+    """Which of several RE2 patterns occur in a text, in one linear pass."""
+
+    __slots__ = ("_set",)
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self._set = re2.Set.SearchSet(_re2_options(True))
+        for index, pattern in enumerate(patterns):
+            try:
+                self._set.Add(pattern)
+            except re2.error as err:
+                raise PatternError(f"pattern {index}: {_explain(_message(err))}") from None
+        self._set.Compile()
+
+    def matching(self, text: str, pos: int = 0, endpos: int | None = None) -> list[int]:
+        """Indices of the patterns that match somewhere in ``text[pos:endpos]``."""
+        found = self._set.Match(_utf8(text[pos:endpos]))
+        return list(found) if found else []
 
 
 def _re2_options(case_sensitive: bool) -> re2.Options:
@@ -148,6 +173,11 @@ def _re2_options(case_sensitive: bool) -> re2.Options:
     options.case_sensitive = case_sensitive
     options.log_errors = False
     return options
+
+
+def _message(err: Exception) -> str:
+    raw = err.args[0] if err.args else ""
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
 
 
 def _explain(message: str) -> str:
@@ -171,7 +201,5 @@ def compile_pattern(pattern: str, *, builtin: bool, case_sensitive: bool = True)
     try:
         regex = re2.compile(pattern, _re2_options(case_sensitive))
     except re2.error as err:
-        raw = err.args[0] if err.args else ""
-        message = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-        raise PatternError(_explain(message)) from None
+        raise PatternError(_explain(_message(err))) from None
     return _Re2Pattern(pattern, regex)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ class _Detector:
     id: str
     pattern: CompiledPattern
     validator: Callable[[str], bool] | None
-    context: CompiledPattern | None
+    context: tuple[str, ...]
     exact: CompiledPattern | None
     spec: DetectorSpec
 
@@ -34,7 +33,7 @@ class _Detector:
         spec = self.spec
         value = text[start:end]
         if self.validator is not None and not self.validator(value):
-            if spec.invalid_confidence is not None and self._context_near(folded, start):
+            if spec.invalid_confidence is not None and self.context_near(folded, start):
                 return spec.invalid_confidence
             return None
         confidence = spec.confidence
@@ -44,15 +43,24 @@ class _Detector:
             and self.exact.fullmatch(value)
         ):
             confidence = max(confidence, spec.exact_confidence)
-        if spec.context_confidence is not None and self._context_near(folded, start):
+        if spec.context_confidence is not None and self.context_near(folded, start):
             confidence = max(confidence, spec.context_confidence)
         return confidence
 
-    def _context_near(self, folded: str, start: int) -> bool:
-        if self.context is None:
-            return False
-        hit = next(self.context.finditer(folded, max(start - CONTEXT_WINDOW, 0), start), None)
-        return hit is not None
+    def context_near(self, folded: str, start: int) -> bool:
+        """True if a context word, as a whole word, ends within the window before ``start``."""
+        low = max(start - CONTEXT_WINDOW, 0)
+        for word in self.context:
+            at = folded.find(word, low, start)
+            while at >= 0:
+                after = at + len(word)
+                # Only an alphanumeric edge of the word needs a boundary ("key=" needs none).
+                glued_before = at > 0 and word[0].isalnum() and folded[at - 1].isalnum()
+                glued_after = after < len(folded) and word[-1].isalnum() and folded[after].isalnum()
+                if not glued_before and not glued_after:
+                    return True
+                at = folded.find(word, at + 1, start)
+        return False
 
 
 def _check(spec: DetectorSpec) -> None:
@@ -81,32 +89,42 @@ def _compile(
         raise PatternError(f"detector {spec.id}: {err}") from None
 
 
-def _context_pattern(spec: DetectorSpec) -> CompiledPattern | None:
-    words = sorted({fold(word) for word in spec.context if word.strip()}, key=len, reverse=True)
-    if not words:
-        return None
-    alternation = "|".join(re.escape(word) for word in words)
-    # Escaped literals only: safe on the backtracking engine.
-    return _compile(spec, rf"(?<![^\W_])(?:{alternation})(?![^\W_])", builtin=True)
+Candidate = tuple[float, int, int, int]  # confidence, start, end, detector index
 
 
-def _resolve(candidates: list[tuple[float, int, int, int]]) -> list[tuple[float, int, int, int]]:
-    """Keep non-overlapping candidates: higher confidence first, then the longer span."""
-    candidates.sort(key=lambda c: (-c[0], c[1] - c[2], c[1], c[3]))
-    starts: list[int] = []
-    ends: list[int] = []
-    kept: list[tuple[float, int, int, int]] = []
+def _priority(candidate: Candidate) -> tuple[float, int, int, int]:
+    confidence, start, end, index = candidate
+    return (-confidence, start - end, start, index)
+
+
+def _resolve(candidates: list[Candidate]) -> list[Candidate]:
+    """Keep non-overlapping candidates: higher confidence first, then the longer span.
+
+    Candidates are cut into clusters of transitively overlapping spans (almost
+    always of one); the greedy choice runs inside each cluster only.
+    """
+    candidates.sort(key=lambda c: (c[1], c[2]))
+    kept: list[Candidate] = []
+    cluster: list[Candidate] = []
+    reach = -1
     for candidate in candidates:
-        _, start, end, _ = candidate
-        index = bisect_right(starts, start)
-        if index and ends[index - 1] > start:
-            continue
-        if index < len(starts) and starts[index] < end:
-            continue
-        starts.insert(index, start)
-        ends.insert(index, end)
-        kept.insert(index, candidate)
+        if cluster and candidate[1] >= reach:
+            kept.extend(_choose(cluster))
+            cluster = []
+        cluster.append(candidate)
+        reach = max(reach, candidate[2]) if len(cluster) > 1 else candidate[2]
+    kept.extend(_choose(cluster))
     return kept
+
+
+def _choose(cluster: list[Candidate]) -> list[Candidate]:
+    if len(cluster) < 2:
+        return cluster
+    chosen: list[Candidate] = []
+    for candidate in sorted(cluster, key=_priority):
+        if all(candidate[2] <= c[1] or c[2] <= candidate[1] for c in chosen):
+            chosen.append(candidate)
+    return sorted(chosen, key=lambda c: c[1])
 
 
 class Scanner:
@@ -129,9 +147,7 @@ class Scanner:
         specs = [detector.spec for detector in detectors]
         self._detectors = tuple(detectors)
         self._keywords = KeywordIndex(specs)
-        self._prefilter = Prefilter(
-            [s.prefilter for s in specs if not s.keywords and s.prefilter is not None]
-        )
+        self._prefilter = Prefilter(specs)
         self.detector_ids = frozenset(s.id for s in specs)
         self.max_len = max((s.max_len for s in specs), default=0)
         self.without_keywords = tuple(s.id for s in specs if not s.keywords and s.prefilter is None)
@@ -144,21 +160,15 @@ class Scanner:
     def _plan(self, text: str, folded: str) -> dict[str, list[Span]]:
         size = len(text)
         keyword_hits = self._keywords.find(folded)
-        prefilter_hits: list[Span] | None = None
-        plan: dict[str, list[Span]] = {}
+        plan = self._prefilter.find(text)
         for detector in self._detectors:
             spec = detector.spec
             if spec.keywords:
                 spans = keyword_hits.get(spec.id)
-            elif spec.prefilter is not None:
-                if prefilter_hits is None:
-                    prefilter_hits = self._prefilter.find(text)
-                spans = prefilter_hits
-            else:
+                if spans:
+                    plan[spec.id] = merge_windows(spans, spec.max_len, size)
+            elif spec.prefilter is None:
                 plan[spec.id] = [(0, size)]
-                continue
-            if spans:
-                plan[spec.id] = merge_windows(spans, spec.max_len, size)
         return plan
 
     def scan(self, text: str) -> list[Finding]:
@@ -169,7 +179,7 @@ class Scanner:
         subject = normalized.text
         folded = fold(subject)
         plan = self._plan(subject, folded)
-        candidates: list[tuple[float, int, int, int]] = []
+        candidates: list[Candidate] = []
         for index, detector in enumerate(self._detectors):
             windows = plan.get(detector.id)
             if not windows:
@@ -204,7 +214,7 @@ def build_scanner(specs: Sequence[DetectorSpec]) -> Scanner:
                     spec, spec.pattern, builtin=spec.builtin, case_sensitive=spec.case_sensitive
                 ),
                 validator=VALIDATORS[spec.validator] if spec.validator is not None else None,
-                context=_context_pattern(spec),
+                context=tuple(dict.fromkeys(fold(w) for w in spec.context if w.strip())),
                 exact=_compile(spec, spec.exact, builtin=spec.builtin) if spec.exact else None,
                 spec=spec,
             )

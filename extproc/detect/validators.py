@@ -12,7 +12,6 @@ import binascii
 import ipaddress
 import json
 import math
-from collections import Counter
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
@@ -200,10 +199,14 @@ def jwt(value: str) -> bool:
 
 def shannon_entropy(text: str) -> float:
     """Bits per character of ``text``'s own character distribution."""
-    if not text:
-        return 0.0
     size = len(text)
-    return -sum(n / size * math.log2(n / size) for n in Counter(text).values())
+    if not size:
+        return 0.0
+    counts = [text.count(char) for char in set(text)]
+    return -sum(n / size * math.log2(n / size) for n in counts)
+
+
+_DIGITS = frozenset("0123456789")
 
 
 def high_entropy(value: str) -> bool:
@@ -216,11 +219,7 @@ def high_entropy(value: str) -> bool:
     body = max(value.replace("_", "-").split("-"), key=len)
     if len(body) < 16:
         return False
-    classes = (
-        any(c.isupper() for c in body)
-        + any(c.islower() for c in body)
-        + any(c.isdigit() for c in body)
-    )
+    classes = (body != body.lower()) + (body != body.upper()) + (not _DIGITS.isdisjoint(body))
     return classes >= 2 and shannon_entropy(body) >= 3.0
 
 

@@ -11,23 +11,17 @@ import difflib
 import fnmatch
 import re
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from types import MappingProxyType
-from typing import TypeVar
 
 import yaml
 from yaml.reader import ReaderError
 
 from extproc.detect.catalogue import BUILTIN
-from extproc.detect.regex import PatternError, compile_pattern
-from extproc.detect.scanner import build_scanner
-from extproc.detect.spec import DetectorSpec
-from extproc.detect.validators import VALIDATORS
+from extproc.policy.detectors import DetectorReader
 from extproc.policy.model import (
     DEFAULT_REDACTION,
     Action,
-    CustomDetector,
-    KeywordList,
     Limits,
     Match,
     OnOversize,
@@ -35,10 +29,8 @@ from extproc.policy.model import (
     Rule,
     Threshold,
 )
-from extproc.policy.nodes import NodeReader, line_of
 
 VERSION = 1
-MAX_LEN_LIMIT = 65536  # bounds what a streaming scanner may hold back for one detector
 
 _TOP = {
     "version": True,
@@ -61,30 +53,12 @@ _RULE = {
     "threshold": False,
     "description": False,
 }
-_CUSTOM = {
-    "id": True,
-    "pattern": True,
-    "description": False,
-    "keywords": False,
-    "confidence": False,
-    "context": False,
-    "context_confidence": False,
-    "max_len": False,
-    "case_sensitive": False,
-    "validator": False,
-    "examples": False,
-    "negatives": False,
-}
-_KEYWORDS = {"id": True, "words": True, "case_sensitive": False, "description": False}
 _ALLOW = {"values": True}
 _LIMITS = {"max_body_bytes": False, "on_oversize": False}
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_ID_TAIL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _ENV = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _GLOB_CHARS = frozenset("*?[")
-
-_T = TypeVar("_T")
 
 
 class PolicyError(ValueError):
@@ -136,24 +110,21 @@ def _is_glob(pattern: str) -> bool:
     return not _GLOB_CHARS.isdisjoint(pattern)
 
 
-class _PolicyReader(NodeReader):
-    def __init__(self, source: str) -> None:
-        super().__init__(source)
-        self.defined_ids: set[str] = set()
-        self._id_lines: dict[str, int] = {}
-
+class _PolicyReader(DetectorReader):
     def policy(self, root: yaml.Node) -> Policy | None:
         keys = self.mapping(root, "", _TOP)
         if keys is None:
             return None
         self._version(keys.get("version"))
         name = self._name(keys.get("name"))
-        description = self._text(keys.get("description"), "description", "")
+        description = self.text(keys.get("description"), "description", "")
         match = self._match(keys["match"]) if "match" in keys else None
-        custom = self._list(keys.get("custom_detectors"), "custom_detectors", self._custom)
-        lists = self._list(keys.get("keyword_lists"), "keyword_lists", self._keyword_list)
+        custom = self.sections(
+            keys.get("custom_detectors"), "custom_detectors", self.custom_detector
+        )
+        lists = self.sections(keys.get("keyword_lists"), "keyword_lists", self.keyword_list)
         known = frozenset(spec.id for spec in BUILTIN) | self.defined_ids
-        rules = self._list(keys.get("rules"), "rules", lambda n, e: self._rule(n, e, known))
+        rules = self.sections(keys.get("rules"), "rules", lambda n, e: self._rule(n, e, known))
         allow = self._allow_list(keys["allow_list"]) if "allow_list" in keys else ()
         redaction = self._redaction(keys.get("redaction"))
         hash_key_env = self._hash_key_env(keys.get("hash_key_env"))
@@ -195,7 +166,7 @@ class _PolicyReader(NodeReader):
         return value or ""
 
     def _redaction(self, node: yaml.Node | None) -> str:
-        template = self._text(node, "redaction", DEFAULT_REDACTION)
+        template = self.text(node, "redaction", DEFAULT_REDACTION)
         if node is None:
             return template
         try:
@@ -230,8 +201,8 @@ class _PolicyReader(NodeReader):
         keys = self.mapping(node, "match", _MATCH)
         if keys is None:
             return None
-        hosts = self._list(keys.get("hosts"), "match.hosts", self._host)
-        prefixes = self._list(keys.get("path_prefixes"), "match.path_prefixes", self._prefix)
+        hosts = self.sections(keys.get("hosts"), "match.hosts", self._host)
+        prefixes = self.sections(keys.get("path_prefixes"), "match.path_prefixes", self._prefix)
         if not keys.get("hosts") and not keys.get("path_prefixes"):
             self.error(
                 node,
@@ -271,14 +242,14 @@ class _PolicyReader(NodeReader):
         response = self._action(keys.get("response"), f"{entry}.response", _RESPONSE_ACTIONS)
         threshold = None
         if "threshold" in keys:
-            level = self._choice(keys["threshold"], f"{entry}.threshold", "threshold", _LEVELS)
+            level = self.choice(keys["threshold"], f"{entry}.threshold", "threshold", _LEVELS)
             threshold = Threshold[level] if level is not None else None
         return Rule(
             detectors=detectors,
             request=request,
             response=response,
             threshold=threshold,
-            description=self._text(keys.get("description"), f"{entry}.description", ""),
+            description=self.text(keys.get("description"), f"{entry}.description", ""),
         )
 
     def _detector_ref(self, node: yaml.Node, entry: str, known: frozenset[str]) -> None:
@@ -307,7 +278,7 @@ class _PolicyReader(NodeReader):
                 f"'{node.value}' applies to requests only (expected one of: {', '.join(allowed)})",
             )
             return None
-        value = self._choice(node, entry, "action", allowed)
+        value = self.choice(node, entry, "action", allowed)
         return Action(value) if value is not None else None
 
     def _allow_list(self, node: yaml.Node) -> tuple[str, ...]:
@@ -331,7 +302,7 @@ class _PolicyReader(NodeReader):
                 )
         on_oversize = OnOversize.BLOCK
         if "on_oversize" in keys:
-            choice = self._choice(
+            choice = self.choice(
                 keys["on_oversize"], "limits.on_oversize", "action", [o.value for o in OnOversize]
             )
             on_oversize = OnOversize(choice) if choice is not None else on_oversize

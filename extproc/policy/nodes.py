@@ -7,7 +7,8 @@ silently resolves to the last one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -23,6 +24,7 @@ _KINDS = {
 }
 _SCALARS = frozenset(_TAG + t for t in ("str", "int", "float", "bool", "timestamp"))
 _CONSTRUCT = SafeConstructor()
+_T = TypeVar("_T")
 
 
 def line_of(node: yaml.Node) -> int:
@@ -54,6 +56,10 @@ class NodeReader:
 
     def error_at(self, line: int, entry: str, message: str) -> None:
         self.errors.append((line, f"{self.source}:{line}: {entry or 'policy'}: {message}"))
+
+    def at_entry(self, entry: str, message: str) -> None:
+        """An error on an entry already read (its line is known)."""
+        self.error_at(self.lines.get(entry, 1), entry, message)
 
     def mapping(
         self, node: yaml.Node, entry: str, keys: Mapping[str, bool]
@@ -150,3 +156,36 @@ class NodeReader:
             self.error(node, entry, f"expected true or false, got {kind(node)}")
             return None
         return _CONSTRUCT.construct_yaml_bool(scalar)
+
+    def sections(
+        self, node: yaml.Node | None, entry: str, read: Callable[[yaml.Node, str], _T | None]
+    ) -> tuple[_T, ...]:
+        """Each item read by ``read``; items it rejects (returning None) are left out."""
+        items = self.items(node, entry) if node is not None else None
+        parsed = [read(item, sub) for sub, item in items or ()]
+        return tuple(p for p in parsed if p is not None)
+
+    def text(self, node: yaml.Node | None, entry: str, default: str) -> str:
+        """An optional free-text value (may be empty)."""
+        if node is None:
+            return default
+        value = self.string(node, entry, allow_empty=True)
+        return default if value is None else value
+
+    def choice(self, node: yaml.Node, entry: str, what: str, allowed: Sequence[str]) -> str | None:
+        value = self.string(node, entry)
+        if value is not None and value not in allowed:
+            self.error(
+                node, entry, f"unknown {what} '{value}' (expected one of: {', '.join(allowed)})"
+            )
+            return None
+        return value
+
+    def words(self, node: yaml.Node | None, entry: str) -> tuple[str, ...]:
+        """An optional list of strings."""
+        return self.strings(node, entry) or () if node is not None else ()
+
+    def flag(self, node: yaml.Node | None, entry: str, default: bool) -> bool:
+        """An optional boolean."""
+        value = self.boolean(node, entry) if node is not None else None
+        return default if value is None else value

@@ -69,9 +69,7 @@ def test_card_in_prompt_reaches_upstream_redacted(stack: Stack) -> None:
 
 
 def test_answer_with_ssn_and_email_is_redacted(stack: Stack) -> None:
-    answer = openai_json(
-        f"Her SSN is {SSN}, mail {EMAIL} or support@example.com for help."
-    )
+    answer = openai_json(f"Her SSN is {SSN}, mail {EMAIL} or support@example.com for help.")
     stack.upstream.script = lambda _r: Reply(
         headers=(("content-type", "application/json"),), chunks=(answer,)
     )
