@@ -16,13 +16,14 @@ import time
 from extproc.detect.catalogue import BUILTIN
 from extproc.detect.scanner import Scanner, build_scanner
 
-_WORDS = (
-    "the model answer prompt token budget request user assistant please could you "
-    "explain why this function returns none when the list is empty and how should "
-    "we handle retries timeout errors in production deploy config review summary "
-    "draft email meeting notes tomorrow customer report quarter revenue growth plan "
-    "python service latency cache database index query migration rollback release"
-).split()
+_VOCABULARY = """
+the model answer prompt token budget request user assistant please could you
+explain why this function returns none when the list is empty and how should
+we handle retries timeout errors in production deploy config review summary
+draft email meeting notes tomorrow customer report quarter revenue growth plan
+python service latency cache database index query migration rollback release
+"""
+_WORDS = _VOCABULARY.split()
 
 _EXTRAS = (
     "in 2023",
@@ -103,9 +104,8 @@ def main() -> None:
     for name, text in (("clean", clean_text(size)), ("pii-dense", dense_text(size))):
         seconds, found = best_of(scanner, text)
         rate = len(text) / seconds / 1e6
-        print(
-            f"{name:10s} {len(text) / 1e6:5.1f} MB  {seconds * 1000:7.1f} ms  {rate:6.1f} MB/s  findings={found}"
-        )
+        size_mb = len(text) / 1e6
+        print(f"{name:10s} {size_mb:5.1f} MB  {seconds * 1000:7.1f} ms  {rate:6.1f} MB/s  {found=}")
 
 
 if __name__ == "__main__":

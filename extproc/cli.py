@@ -24,8 +24,15 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"extproc serve: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format)
+    from extproc.policy.load import PolicyError
+
     try:
         asyncio.run(serve(settings))
+    except PolicyError as exc:
+        # A server must not start on a policy it cannot enforce.
+        for line in exc.errors:
+            print(line, file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"extproc serve: {exc}", file=sys.stderr)
         return 1

@@ -9,12 +9,11 @@ pseudonymisation) lives here and dies with the exchange.
 
 from __future__ import annotations
 
-import codecs
 import json
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from extproc.detect.finding import Finding
@@ -24,7 +23,7 @@ from extproc.policy.decide import Decision, decide
 from extproc.policy.model import Action, Direction, OnOversize
 from extproc.recording import NOOP, Recorder
 from extproc.rewrite import json_body
-from extproc.rewrite.holdback import Holdback, Inspected, Released
+from extproc.rewrite.encoding import IDENTITY, TooLarge, Undecodable, decode_all, decoder
 from extproc.rewrite.redact import Renderer, apply
 
 log = logging.getLogger("extproc.decision")
@@ -82,6 +81,7 @@ class Seen:
     blocked: bool = False
     rewritten: bool = False
     oversize: bool = False
+    undecodable: bool = False
     max_confidence: float = 0.0
     suppressed: int = 0
     scanned_bytes: int = 0
@@ -101,7 +101,7 @@ class Seen:
     def outcome(self) -> str:
         if self.blocked:
             return "blocked"
-        if self.oversize:
+        if self.oversize or self.undecodable:
             return "oversize"
         if self.rewritten:
             return "redacted"
@@ -127,59 +127,103 @@ class DlpInspector:
     ) -> None:
         self._select = select
         self._recorder = recorder or NOOP
-        self._max_body = max_body
+        self.max_body = max_body
         self.policy: CompiledPolicy | None = None
         self._renderer: Renderer | None = None
         self.seen = {REQUEST: Seen(), RESPONSE: Seen()}
         self.request_id = ""
         self.route = ""
+        self.content_type = {REQUEST: "", RESPONSE: ""}
+        self.encoding = {REQUEST: "", RESPONSE: ""}  # non-identity encoding being decoded
 
     # -- Inspector -------------------------------------------------------
 
-    def headers(self, direction: Direction, headers: Headers, end_of_stream: bool) -> Verdict:
+    def headers(
+        self, direction: Direction, headers: Headers, end_of_stream: bool, mode: BodyMode
+    ) -> Verdict:
         policy = self.current_policy(headers if direction is REQUEST else None)
-        self.seen[direction].touched = True
-        mode: BodyMode | None
+        seen = self.seen[direction]
+        seen.touched = True
+        self.content_type[direction] = headers.get("content-type", "").lower()
+        wanted: BodyMode | None = None
+        if not policy.needs_body(direction):
+            wanted = BodyMode.NONE
+        elif direction is RESPONSE and "text/event-stream" in self.content_type[direction]:
+            # Stream SSE answers (time to first token), whatever the default mode.
+            wanted = BodyMode.STREAMED if not mode.streaming else None
+        remove: list[str] = []
+        set_headers: list[tuple[str, str]] = []
         if direction is REQUEST:
             self.request_id = headers.get("x-request-id", "")
             self.route = headers.get(":path", "").split("?", 1)[0][:200]
-            remove: tuple[str, ...] = ()
             if policy.needs_body(RESPONSE) and "accept-encoding" in headers:
                 # Ask upstreams for identity-encoded answers, so they can be scanned.
-                remove = ("accept-encoding",)
-            mode = None if policy.needs_body(REQUEST) else BodyMode.NONE
-            return Verdict(remove_headers=remove, body_mode=mode)
-        if not policy.needs_body(RESPONSE):
-            mode = BodyMode.NONE
-        elif "text/event-stream" in headers.get("content-type", ""):
-            mode = BodyMode.STREAMED
+                remove.append("accept-encoding")
         else:
-            mode = None
-        return Verdict(set_headers=self._risk_headers(), body_mode=mode, metadata=self.metadata())
+            set_headers.extend(self._risk_headers())
+        effective = wanted if wanted is not None else mode
+        encoding = headers.get("content-encoding", "")
+        if effective is not BodyMode.NONE and not end_of_stream and encoding.strip():
+            try:
+                decoder(encoding, 1)  # can this server decode it at all?
+            except Undecodable:
+                seen.undecodable = True
+                if policy.limits.on_undecodable is OnOversize.BLOCK:
+                    return Verdict(block=self._undecodable_answer(), metadata=self.metadata())
+                wanted = BodyMode.NONE  # pass, unscanned (counted)
+            else:
+                if encoding.strip().lower() not in IDENTITY:
+                    # The body is decoded for scanning and sent on identity-encoded.
+                    self.encoding[direction] = encoding
+                    remove.append("content-encoding")
+        return Verdict(
+            set_headers=tuple(set_headers),
+            remove_headers=tuple(remove),
+            body_mode=wanted,
+            metadata=self.metadata() if direction is RESPONSE else None,
+        )
 
     def body(self, direction: Direction, body: bytes, complete: bool) -> Verdict:
         policy = self.current_policy(None)
         seen = self.seen[direction]
         seen.touched = True
-        limit = policy.limits.max_body_bytes or self._max_body
+        limit = policy.limits.max_body_bytes or self.max_body
+        encoded = self.encoding[direction]
         if len(body) > limit or not complete:
-            seen.oversize = True
-            if policy.limits.on_oversize is OnOversize.BLOCK:
-                return Verdict(block=self._oversize_answer(), metadata=self.metadata())
-            return Verdict(metadata=self.metadata())
+            return self._oversize(policy, seen)
+        if encoded:
+            try:
+                body = decode_all(encoded, body, limit)
+            except TooLarge:
+                return self._oversize(policy, seen)
+            except Undecodable:
+                return Verdict(block=self._undecodable_answer(), metadata=self.metadata())
         started = time.perf_counter()
         scanned = self.scan_body(policy, direction, body)
         seen.scan_seconds += time.perf_counter() - started
         seen.scanned_bytes += len(body)
         seen.add(scanned.decision)
         if scanned.decision.blocked:
-            return Verdict(block=self.block_answer(), metadata=self.metadata())
-        data = encode(scanned.new_text()) if scanned.decision.rewrites else None
+            return Verdict(block=self.block_answer(direction), metadata=self.metadata())
+        if scanned.decision.rewrites:
+            data: bytes | None = encode(scanned.new_text())
+        else:
+            data = body if encoded else None  # decoded: send it on identity-encoded
         return Verdict(
             data=data, set_headers=self._body_headers(direction), metadata=self.metadata()
         )
 
+    def _oversize(self, policy: CompiledPolicy, seen: Seen) -> Verdict:
+        seen.oversize = True
+        if policy.limits.on_oversize is OnOversize.BLOCK:
+            return Verdict(block=self._oversize_answer(), metadata=self.metadata())
+        return Verdict(metadata=self.metadata())
+
     def stream(self, direction: Direction) -> BodyStream:
+        from extproc.streams import SseStream, TextStream
+
+        if "text/event-stream" in self.content_type[direction]:
+            return SseStream(self, direction)
         return TextStream(self, direction)
 
     def close(self) -> dict[str, object]:
@@ -283,14 +327,17 @@ class DlpInspector:
             return (("x-dlp-redacted", ",".join(sorted(seen.counts))),)
         return self._risk_headers()
 
-    def block_answer(self) -> Immediate:
+    def block_body(self, direction: Direction) -> bytes:
         categories = self._categories()
-        body = error_body(
-            "The request was blocked because it contains sensitive data "
-            f"({', '.join(categories)}).",
+        what = "request" if direction is REQUEST else "answer"
+        return error_body(
+            f"The {what} was blocked because it contains sensitive data ({', '.join(categories)}).",
             "sensitive_data_detected",
             categories,
         )
+
+    def block_answer(self, direction: Direction) -> Immediate:
+        body = self.block_body(direction)
         return Immediate(403, body, self._json_headers(blocked=True), "dlp_blocked")
 
     def _oversize_answer(self) -> Immediate:
@@ -301,6 +348,14 @@ class DlpInspector:
         )
         return Immediate(413, body, self._json_headers(blocked=True), "dlp_oversize")
 
+    def _undecodable_answer(self) -> Immediate:
+        body = error_body(
+            "The body is in a content encoding the data-loss-prevention filter cannot decode.",
+            "undecodable_content_encoding",
+            [],
+        )
+        return Immediate(403, body, self._json_headers(blocked=True), "dlp_undecodable")
+
     def _json_headers(self, blocked: bool) -> tuple[tuple[str, str], ...]:
         risk = dict(self._risk_headers())
         risk["x-risk-blocked"] = "true" if blocked else "false"
@@ -308,64 +363,30 @@ class DlpInspector:
         return (("content-type", "application/json"), *risk.items())
 
 
-class TextStream:
-    """A streamed body scanned as text, with hold-back across chunks."""
-
-    def __init__(self, inspector: DlpInspector, direction: Direction) -> None:
-        self._inspector = inspector
-        self._direction = direction
-        self._policy = policy = inspector.current_policy()
-        self._renderer = inspector.renderer(policy)
-        self._decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
-        self._holdback = Holdback(
-            self._inspect, self._rewrite, min(policy.scanner.max_len, MAX_HOLD)
-        )
-
-    def _inspect(self, text: str) -> Inspected:
-        decision = decide(self._policy.scanner.scan(text), text, self._policy, self._direction)
-        if decision.blocked:
-            self._inspector.seen[self._direction].add(decision)
-        return Inspected(decision.actions, decision.blocked)
-
-    def _rewrite(self, text: str, acted: Sequence[tuple[Finding, Action]], offset: int) -> str:
-        # Called once per released piece: the findings counted here are final.
-        self._inspector.seen[self._direction].add(Decision(tuple(acted)))
-        return apply(text, [p for p in acted if p[1].rewrites], self._renderer, offset)
-
-    def feed(self, chunk: bytes) -> Verdict:
-        seen = self._inspector.seen[self._direction]
-        seen.scanned_bytes += len(chunk)
-        released = self._holdback.feed(self._decoder.decode(chunk))
-        return self._verdict(released.text, released.blocked)
-
-    def finish(self) -> Verdict:
-        tail = self._decoder.decode(b"", final=True)
-        first = self._holdback.feed(tail) if tail else Released("")
-        last = self._holdback.finish()
-        return self._verdict(first.text + last.text, first.blocked or last.blocked)
-
-    def _verdict(self, text: str, blocked: bool) -> Verdict:
-        if blocked:
-            return Verdict(
-                data=encode(text),
-                block=self._inspector.block_answer(),
-                metadata=self._inspector.metadata(),
-            )
-        return Verdict(data=encode(text))
+POLICY_METADATA = "x-dlp-policy"
 
 
 def policy_inspectors(
     path: str, recorder: Recorder | None = None
-) -> tuple[Callable[[object], DlpInspector], Callable[[], None]]:
+) -> tuple[Callable[[Mapping[str, str]], DlpInspector], Callable[[], None]]:
     """A per-stream inspector factory over the policies at ``path``, and the
     reload step the server runs periodically. Each stream takes one snapshot
-    of the policy set when it starts; a reload swaps the reference for new ones."""
+    of the policy set when it starts; a reload swaps the reference for new ones.
+
+    A route can name its policy: Envoy's ``ExtProcPerRoute`` adds gRPC initial
+    metadata ``x-dlp-policy: NAME`` to the streams of that route. An unknown
+    name fails the stream, so Envoy applies the operator's failure mode."""
     from extproc.policy.store import PolicyStore
 
     store = PolicyStore(path)
 
-    def new_inspector(_first_message: object) -> DlpInspector:
-        return DlpInspector(store.current().select, recorder)
+    def new_inspector(stream_metadata: Mapping[str, str]) -> DlpInspector:
+        snapshot = store.current()
+        name = stream_metadata.get(POLICY_METADATA) or None
+        if name is not None:
+            chosen = snapshot.select("", "", name)  # raises UnknownPolicyError
+            return DlpInspector(lambda _h, _p, _n: chosen, recorder)
+        return DlpInspector(snapshot.select, recorder)
 
     def reload() -> None:
         result = store.reload_if_changed()

@@ -110,9 +110,14 @@ class BodyStream(Protocol):
 
 
 class Inspector(Protocol):
-    """The content side of one exchange (see ``extproc.dlp``)."""
+    """The content side of one exchange (see ``extproc.dlp``).
 
-    def headers(self, direction: Direction, headers: Headers, end_of_stream: bool) -> Verdict: ...
+    ``headers`` gets the body mode configured for that direction; its verdict
+    may ask for another (``body_mode``)."""
+
+    def headers(
+        self, direction: Direction, headers: Headers, end_of_stream: bool, mode: BodyMode
+    ) -> Verdict: ...
 
     def body(self, direction: Direction, body: bytes, complete: bool) -> Verdict: ...
 
@@ -124,7 +129,9 @@ class Inspector(Protocol):
 class PassInspector:
     """Inspects nothing: the no-op processor (benchmarks, and ``--policy`` absent)."""
 
-    def headers(self, direction: Direction, headers: Headers, end_of_stream: bool) -> Verdict:
+    def headers(
+        self, direction: Direction, headers: Headers, end_of_stream: bool, mode: BodyMode
+    ) -> Verdict:
         return _CONTINUE
 
     def body(self, direction: Direction, body: bytes, complete: bool) -> Verdict:
@@ -184,7 +191,7 @@ class Exchange:
 
     def on_headers(self, direction: Direction, headers: Headers, end_of_stream: bool) -> Reply:
         side = self._sides[direction]
-        verdict = self.inspector.headers(direction, headers, end_of_stream)
+        verdict = self.inspector.headers(direction, headers, end_of_stream, side.mode)
         if verdict.block is not None:
             return self._immediate(verdict)
         reply = Reply(

@@ -31,6 +31,10 @@ class DirectionSummary(Protocol):
 
 
 class Recorder:
+    """Calls about one stream come from that stream's own task, in this order:
+    ``stream_started``, ``message_handled``..., ``stream_failed`` (if it failed),
+    ``exchange_done`` (if a policy saw it), ``stream_ended``."""
+
     def stream_started(self) -> None:
         """An ext_proc stream (one HTTP exchange) opened."""
 
@@ -41,9 +45,14 @@ class Recorder:
         """One ext_proc message answered (``direction``: request or response)."""
 
     def exchange_done(
-        self, policy: str, route_class: str, directions: Mapping[str, DirectionSummary]
+        self,
+        policy: str,
+        route_class: str,
+        directions: Mapping[str, DirectionSummary],
+        traceparent: str = "",
     ) -> None:
-        """The exchange's verdict per direction that saw traffic."""
+        """The exchange's verdict per direction that saw traffic. ``traceparent``
+        is the request's W3C header (or ""): the stream's span continues it."""
 
     def stream_failed(self, direction: str) -> None:
         """An exchange failed inside the server (counted as decision=error)."""

@@ -36,6 +36,15 @@ def _non_negative_float(value: str) -> float:
     return x
 
 
+def _on_off(value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("on", "true", "1", "yes"):
+        return True
+    if lowered in ("off", "false", "0", "no"):
+        return False
+    raise ValueError(f"expected on or off, got {value!r}")
+
+
 def _choice(*allowed: str) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if value not in allowed:
@@ -57,6 +66,8 @@ class Settings:
     log_level: str = "info"
     log_format: str = "json"
     metadata_namespace: str = "envoy.filters.http.ext_proc"
+    prometheus_listen: str | None = None
+    traces: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +96,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("log_level", _choice("debug", "info", "warning", "error"), "log level"),
     Option("log_format", _choice("json", "text"), "log line format"),
     Option("metadata_namespace", str, "dynamic metadata namespace for decisions"),
+    Option("prometheus_listen", _listen, "Prometheus scrape endpoint HOST:PORT (none: off)"),
+    Option("traces", _on_off, "one span per ext_proc stream, sent over OTLP (on/off)"),
 )
 
 assert {o.name for o in OPTIONS} == {f.name for f in fields(Settings)}

@@ -89,11 +89,19 @@ _BEGIN, _END, _KEY = "-----BEGIN ", "-----END ", "PRIVATE KEY-----"
 
 # A pattern that opens with a lookbehind also opens with ``(?=[class])``: it lets
 # Python's re skip ahead by character class instead of trying the lookbehind at
-# every position (about twice as fast on digit-heavy text).
+# every position (about twice as fast on digit-heavy text). Better still, a
+# literal first: ``_starts`` puts the prefix before its boundary check (ten times
+# faster where the keyword is common, as "sk-" is in "task-based").
 
 # Boundaries shared by the token patterns: not glued to more token characters.
 _TOKEN_L = r"(?<![A-Za-z0-9_-])"
 _TOKEN_R = r"(?![A-Za-z0-9_-])"
+
+
+def _starts(prefix: str) -> str:
+    """``prefix`` as a token start: the literal first, then a look back past it."""
+    return rf"{prefix}(?<![A-Za-z0-9_-]{prefix})"
+
 
 EMAIL = DetectorSpec(
     id="pii/email",
@@ -218,6 +226,8 @@ PHONE_NUMBER = DetectorSpec(
         "+1 for this idea, +5 10 15",
         "fictional 212-555-0147",
         "version 10.0.19045.2364",
+        "uuid 123e4567-e89b-12d3-a456-426614174000",
+        "ISBN 978-0-306-40615-7, printed 2019-04-12",
     ),
     builtin=True,
 )
@@ -252,6 +262,8 @@ IP_ADDRESS = DetectorSpec(
         "std::vector<int> v;",
         "semver 1.2.3.4.5",
         "loopback ::1",
+        "uuid 123e4567-e89b-12d3-a456-426614174000",
+        "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
     ),
     builtin=True,
 )
@@ -279,6 +291,8 @@ IBAN = DetectorSpec(
         "IBAN DE89 3704 0044 0532 0130 01",
         "part AB12CDEF3456789012 ordered",
         "GB82WEST123456987654 is too short",
+        "uuid 123e4567-e89b-12d3-a456-426614174000",
+        "sha AB12 CDEF 3456 7890 1234",
     ),
     builtin=True,
 )
@@ -304,6 +318,7 @@ AWS_ACCESS_KEY = DetectorSpec(
         "ASIAN markets rallied",
         "id AKIA1234",
         "ASIAPACIFICREGIONALOFFICE",
+        "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
     ),
     builtin=True,
 )
@@ -367,9 +382,9 @@ PRIVATE_KEY = DetectorSpec(
         # never retries every split of the body (that would be quadratic).
         r"(?>[A-Za-z0-9+/=\s:,.\\-]{0,200}?[A-Za-z0-9+/]{40})"
         r"(?:[A-Za-z0-9+/=\s:,.\\-]{0,9000}?-----END[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----"
-        r"|[A-Za-z0-9+/=\s\\]{24,9000})"
+        r"|[A-Za-z0-9+/=\s\\]{23,9000}[A-Za-z0-9+/=])"
     ),
-    keywords=("private key",),
+    keywords=("-----BEGIN",),
     confidence=0.99,
     max_len=9100,
     examples=(
@@ -389,8 +404,8 @@ PRIVATE_KEY = DetectorSpec(
 OPENAI_API_KEY = DetectorSpec(
     id="secret/openai_api_key",
     pattern=(
-        _TOKEN_L
-        + r"sk-(?!ant-)(?:(?:proj|svcacct|admin|None)-)?[A-Za-z0-9][A-Za-z0-9_-]{19,250}"
+        _starts("sk-")
+        + r"(?!ant-)(?:(?:proj|svcacct|admin|None)-)?[A-Za-z0-9][A-Za-z0-9_-]{19,250}"
         + _TOKEN_R
     ),
     keywords=("sk-",),
@@ -419,7 +434,7 @@ OPENAI_API_KEY = DetectorSpec(
 
 ANTHROPIC_API_KEY = DetectorSpec(
     id="secret/anthropic_api_key",
-    pattern=_TOKEN_L + r"sk-ant-[a-z]{2,10}[0-9]{0,3}-[A-Za-z0-9_-]{20,250}" + _TOKEN_R,
+    pattern=_starts("sk-ant-") + r"[a-z]{2,10}[0-9]{0,3}-[A-Za-z0-9_-]{20,250}" + _TOKEN_R,
     keywords=("sk-ant-",),
     validator="high_entropy",
     confidence=0.85,

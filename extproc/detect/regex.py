@@ -157,15 +157,18 @@ class PatternSet:
         self._set = re2.Set.SearchSet(_re2_options(True))
         for index, pattern in enumerate(patterns):
             try:
+                # Compiled alone first: a set's own error does not say why.
+                compile_pattern(pattern, builtin=False)
                 self._set.Add(pattern)
-            except re2.error as err:
-                raise PatternError(f"pattern {index}: {_explain(_message(err))}") from None
+            except (PatternError, re2.error) as err:
+                reason = err if isinstance(err, PatternError) else _explain(_message(err))
+                raise PatternError(f"pattern {index}: {reason}") from None
         self._set.Compile()
 
     def matching(self, text: str, pos: int = 0, endpos: int | None = None) -> list[int]:
         """Indices of the patterns that match somewhere in ``text[pos:endpos]``."""
         found = self._set.Match(_utf8(text[pos:endpos]))
-        return list(found) if found else []
+        return sorted(found) if found else []
 
 
 def _re2_options(case_sensitive: bool) -> re2.Options:

@@ -136,21 +136,37 @@ class Scanner:
         "_prefilter",
         "detector_ids",
         "max_len",
+        "specs",
         "without_keywords",
     )
 
+    _detectors: tuple[_Detector, ...]
+    _keywords: KeywordIndex
+    _prefilter: Prefilter
     detector_ids: frozenset[str]
     max_len: int
+    specs: tuple[DetectorSpec, ...]
     without_keywords: tuple[str, ...]
 
     def __init__(self, detectors: Sequence[_Detector]) -> None:
-        specs = [detector.spec for detector in detectors]
-        self._detectors = tuple(detectors)
-        self._keywords = KeywordIndex(specs)
-        self._prefilter = Prefilter(specs)
-        self.detector_ids = frozenset(s.id for s in specs)
-        self.max_len = max((s.max_len for s in specs), default=0)
-        self.without_keywords = tuple(s.id for s in specs if not s.keywords and s.prefilter is None)
+        specs = tuple(detector.spec for detector in detectors)
+        fields = {
+            "_detectors": tuple(detectors),
+            "_keywords": KeywordIndex(specs),
+            "_prefilter": Prefilter(specs),
+            "specs": specs,
+            "detector_ids": frozenset(s.id for s in specs),
+            "max_len": max((s.max_len for s in specs), default=0),
+            # Detectors that scan every text whole: no keyword, no prefilter.
+            "without_keywords": tuple(
+                s.id for s in specs if not s.keywords and s.prefilter is None
+            ),
+        }
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Scanner is immutable (tried to set {name})")
 
     def plan(self, text: str) -> dict[str, list[Span]]:
         """Detector id -> the windows of ``text`` its regex would run over (no entry: skipped)."""

@@ -54,7 +54,7 @@ _RULE = {
     "description": False,
 }
 _ALLOW = {"values": True}
-_LIMITS = {"max_body_bytes": False, "on_oversize": False}
+_LIMITS = {"max_body_bytes": False, "on_oversize": False, "on_undecodable": False}
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _ENV = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -306,7 +306,18 @@ class _PolicyReader(DetectorReader):
                 keys["on_oversize"], "limits.on_oversize", "action", [o.value for o in OnOversize]
             )
             on_oversize = OnOversize(choice) if choice is not None else on_oversize
-        return Limits(max_body_bytes=max_body, on_oversize=on_oversize)
+        on_undecodable = OnOversize.BLOCK
+        if "on_undecodable" in keys:
+            choice = self.choice(
+                keys["on_undecodable"],
+                "limits.on_undecodable",
+                "action",
+                [o.value for o in OnOversize],
+            )
+            on_undecodable = OnOversize(choice) if choice is not None else on_undecodable
+        return Limits(
+            max_body_bytes=max_body, on_oversize=on_oversize, on_undecodable=on_undecodable
+        )
 
 
 def _sequence(node: yaml.Node) -> list[yaml.Node]:

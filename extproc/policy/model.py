@@ -56,7 +56,9 @@ class Threshold(Enum):
 
 
 class OnOversize(Enum):
-    """What to do with a body larger than ``limits.max_body_bytes``."""
+    """What to do with a body that cannot be inspected: larger than
+    ``limits.max_body_bytes`` (``on_oversize``), or in a content encoding the
+    server cannot decode (``on_undecodable``)."""
 
     BLOCK = "block"
     PASS = "pass"
@@ -118,6 +120,7 @@ class Limits:
 
     max_body_bytes: int | None = None
     on_oversize: OnOversize = OnOversize.BLOCK
+    on_undecodable: OnOversize = OnOversize.BLOCK
 
 
 DEFAULT_REDACTION = "[REDACTED:{detector}]"

@@ -8,7 +8,9 @@ starts earlier than that ends inside the buffer (no detector matches more
 than ``hold`` characters), so it is already decided.
 
 ``inspect(text) -> Inspected`` does the scanning and deciding (policy); this
-module only cuts and splices. A few characters of already released text are
+module only cuts and splices. ``hold`` is either that bound or a function
+giving, for the current text, the tail that could still become a match
+(``extproc.detect.tail``), which is usually only the last word. A few characters of already released text are
 kept as context (words like "SSN" before a value), never re-emitted.
 """
 
@@ -37,13 +39,21 @@ class Released:
 
 Inspect = Callable[[str], Inspected]
 Rewrite = Callable[[str, Sequence[tuple[Finding, Action]], int], str]
+Tail = Callable[[str], int]  # text -> how many characters at its end may still grow
+
+
+def _fixed(n: int) -> Tail:
+    def tail(_text: str) -> int:
+        return max(0, n)
+
+    return tail
 
 
 class Holdback:
-    def __init__(self, inspect: Inspect, rewrite: Rewrite, hold: int) -> None:
+    def __init__(self, inspect: Inspect, rewrite: Rewrite, hold: int | Tail) -> None:
         self._inspect = inspect
         self._rewrite = rewrite
-        self._hold = max(0, hold)
+        self._tail: Tail = hold if callable(hold) else _fixed(hold)
         self._context = ""  # released original text, for context only
         self._pending = ""  # not yet released
         self.blocked = False
@@ -73,7 +83,7 @@ class Holdback:
             self.blocked = True
             self._pending = ""
             return Released("", True)
-        cut = len(buffer) if final else max(len(ctx), len(buffer) - self._hold)
+        cut = len(buffer) if final else max(len(ctx), len(buffer) - self._tail(buffer))
         acted: list[tuple[Finding, Action]] = []
         for finding, action in inspected.acted:
             if finding.start < len(ctx):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -14,7 +14,6 @@ from grpc_health.v1.health import aio as health_aio
 from extproc.exchange import Inspector, PassInspector
 from extproc.recording import NOOP, Recorder
 from extproc.settings import Settings
-from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.pb import external_processor_pb2_grpc
 from extproc.wire.service import ExternalProcessor, InspectorFactory
 
@@ -23,7 +22,7 @@ log = logging.getLogger("extproc.server")
 SERVICE_NAME = "envoy.service.ext_proc.v3.ExternalProcessor"
 
 
-def _pass_factory(_: pb.ProcessingRequest) -> Inspector:
+def _pass_factory(_: Mapping[str, str]) -> Inspector:
     return PassInspector()
 
 

@@ -86,7 +86,15 @@ def _mode_override(reply: Reply) -> processing_mode_pb2.ProcessingMode | None:
     return mode
 
 
-InspectorFactory = Callable[[pb.ProcessingRequest], Inspector]
+# Stream metadata (gRPC initial metadata, e.g. a per-route ``x-dlp-policy``) -> inspector.
+InspectorFactory = Callable[[Mapping[str, str]], Inspector]
+
+
+def stream_metadata(context: grpc.aio.ServicerContext[Any, Any] | None) -> dict[str, str]:
+    if context is None:
+        return {}
+    pairs = context.invocation_metadata() or ()
+    return {k.lower(): v for k, v in pairs if isinstance(v, str)}
 
 
 def _direction_of(phase: str | None) -> str:
@@ -120,7 +128,7 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
                 started = time.perf_counter()
                 phase = request.WhichOneof("request")
                 if exchange is None:
-                    exchange = Exchange(self._new_inspector(request))
+                    exchange = Exchange(self._new_inspector(stream_metadata(context)))
                     if request.HasField("protocol_config"):
                         cfg = request.protocol_config
                         exchange.configure(

@@ -141,7 +141,9 @@ def test_header_values_read_from_raw_value() -> None:
 class _Rewriting:
     """Upper-cases bodies and holds back the last byte of each streamed chunk."""
 
-    def headers(self, direction: Direction, headers: Headers, end_of_stream: bool) -> Verdict:
+    def headers(
+        self, direction: Direction, headers: Headers, end_of_stream: bool, mode: BodyMode
+    ) -> Verdict:
         return Verdict(set_headers=(("x-seen", direction.value),))
 
     def body(self, direction: Direction, body: bytes, complete: bool) -> Verdict:

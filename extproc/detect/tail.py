@@ -1,0 +1,81 @@
+"""How much of a stream's end could still grow into a match.
+
+A streaming scanner releases everything except this tail. It must never be
+too short (a value would leave in part) and should be as short as possible
+(every held character delays the client). The rules follow the alphabets of
+the detectors' values:
+
+* tokens without spaces (emails, keys, tokens, IPs, JWTs, compact IBANs):
+  the trailing run of non-space characters;
+* numbers written in groups (cards, phones, SSNs, spaced IBANs): the
+  trailing run of digits, capitals, spaces and ``-().+/``;
+* an open PEM block (``-----BEGIN`` without its ``-----END`` yet): all of it;
+* phrases (keyword lists, custom patterns that allow spaces): the longest
+  end that is the start of a phrase, or, for patterns, their whole reach.
+
+Each rule is capped by the longest value its detectors can match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from extproc.detect.spec import DetectorSpec
+
+_NON_SPACE = re.compile(r"\S*\Z")
+_GROUPED = re.compile(r"[0-9A-Z\s\-().+/]*\Z")
+_PEM_BEGIN = "-----BEGIN"
+_PEM_CLOSED = re.compile(r"-----END[ A-Z0-9]*-----")
+_SPACE_IN_PATTERN = re.compile(r"\\s| |\.|\[\^")
+
+
+def _trailing(pattern: re.Pattern[str], text: str, cap: int) -> int:
+    window = text[-cap:] if cap < len(text) else text
+    m = pattern.search(window)
+    return len(m.group()) if m else 0
+
+
+def _phrase_prefix(text: str, phrases: Sequence[str], longest: int) -> int:
+    """Length of the longest end of ``text`` that begins some phrase (case-folded)."""
+    end = text[-longest:].lower()
+    best = 0
+    for i in range(len(end)):
+        piece = end[i:]
+        if any(p.startswith(piece) for p in phrases):
+            best = len(piece)
+            break
+    return best
+
+
+def build_tail(specs: Sequence[DetectorSpec], cap: int) -> Callable[[str], int]:
+    """A function giving, for a text, how many characters at its end to hold."""
+    token_cap = grouped_cap = pem_cap = pattern_cap = 0
+    phrases: list[str] = []
+    for spec in specs:
+        reach = min(spec.max_len, cap)
+        if any(k.startswith(_PEM_BEGIN) for k in spec.keywords):
+            pem_cap = max(pem_cap, reach)
+        elif spec.id.startswith("keyword/"):
+            phrases.extend(k.lower() for k in spec.keywords)
+        elif not spec.builtin and _SPACE_IN_PATTERN.search(spec.pattern):
+            pattern_cap = max(pattern_cap, reach)
+        token_cap = max(token_cap, reach)
+        grouped_cap = max(grouped_cap, min(reach, 64))
+    longest_phrase = max((len(p) for p in phrases), default=0)
+
+    def tail(text: str) -> int:
+        hold = _trailing(_NON_SPACE, text, token_cap)
+        hold = max(hold, _trailing(_GROUPED, text, grouped_cap))
+        if pem_cap:
+            # ("-----BEG" still arriving is a token run, held by the first rule.)
+            begin = text.rfind(_PEM_BEGIN, max(0, len(text) - pem_cap))
+            if begin >= 0 and not _PEM_CLOSED.search(text, begin):
+                hold = max(hold, len(text) - begin)
+        if phrases:
+            hold = max(hold, _phrase_prefix(text, phrases, longest_phrase))
+        if pattern_cap:
+            hold = max(hold, min(pattern_cap, len(text)))
+        return min(hold, len(text))
+
+    return tail

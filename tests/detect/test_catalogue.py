@@ -1,0 +1,131 @@
+"""Every built-in detector proves itself on its own examples and negatives."""
+
+from __future__ import annotations
+
+import pytest
+
+from extproc.detect import catalogue
+from extproc.detect.catalogue import BUILTIN
+from extproc.detect.scanner import Scanner, build_scanner
+from extproc.detect.spec import DetectorSpec
+from extproc.detect.validators import VALIDATORS
+
+SCANNER: Scanner = build_scanner(BUILTIN)
+
+PUBLIC_IDS = {
+    "pii/email",
+    "pii/credit_card",
+    "pii/us_ssn",
+    "pii/phone_number",
+    "pii/ip_address",
+    "pii/iban",
+    "secret/aws_access_key",
+    "secret/github_token",
+    "secret/jwt",
+    "secret/private_key",
+    "secret/openai_api_key",
+    "secret/anthropic_api_key",
+    "secret/slack_token",
+    "secret/stripe_key",
+    "secret/google_api_key",
+}
+
+CASES = [
+    pytest.param(spec.id, text, True, id=f"{spec.id}:example{i}")
+    for spec in BUILTIN
+    for i, text in enumerate(spec.examples)
+] + [
+    pytest.param(spec.id, text, False, id=f"{spec.id}:negative{i}")
+    for spec in BUILTIN
+    for i, text in enumerate(spec.negatives)
+]
+
+
+@pytest.mark.parametrize(("detector", "text", "expected"), CASES)
+def test_examples_and_negatives(detector: str, text: str, expected: bool) -> None:
+    mine = [f for f in SCANNER.scan(text) if f.detector == detector]
+    if not expected:
+        assert mine == []
+        return
+    assert len(mine) == 1
+    # The finding covers the whole value: it is not glued to more of the same kind.
+    finding = mine[0]
+    value = text[finding.start : finding.end]
+    assert value == value.strip()
+    before = text[finding.start - 1] if finding.start else " "
+    after = text[finding.end] if finding.end < len(text) else " "
+    assert not (before.isalnum() and value[0].isalnum())
+    assert not (after.isalnum() and value[-1].isalnum())
+
+
+def test_ids_are_the_public_names() -> None:
+    ids = [spec.id for spec in BUILTIN]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == PUBLIC_IDS
+
+
+@pytest.mark.parametrize("spec", BUILTIN, ids=lambda s: s.id)
+def test_entries_are_complete(spec: DetectorSpec) -> None:
+    assert spec.builtin
+    assert spec.examples and spec.negatives
+    assert spec.validator is None or spec.validator in VALIDATORS
+    # Every detector either has keywords for the pre-pass or a prefilter.
+    assert spec.keywords or spec.prefilter
+    for example in spec.examples:
+        for finding in SCANNER.scan(example):
+            assert finding.end - finding.start <= spec.max_len or finding.detector != spec.id
+
+
+@pytest.mark.parametrize(
+    ("text", "detector", "value"),
+    [
+        ("card 4111 1111 1111 1111", "pii/credit_card", "4111 1111 1111 1111"),
+        ("key AKIAIOSFODNN7EXAMPLE", "secret/aws_access_key", "AKIAIOSFODNN7EXAMPLE"),
+        ("4111-1111-1111-1111", "pii/credit_card", "4111-1111-1111-1111"),
+    ],
+)
+def test_published_test_values_are_detected(text: str, detector: str, value: str) -> None:
+    found = [f for f in SCANNER.scan(text) if f.detector == detector]
+    assert [text[f.start : f.end] for f in found] == [value]
+
+
+@pytest.mark.parametrize(
+    ("text", "detector", "confidence"),
+    [
+        ("SSN: 123-45-6789", "pii/us_ssn", 0.95),
+        ("number 123-45-6789", "pii/us_ssn", 0.7),
+        ("ITIN: 912-70-1234", "pii/us_ssn", 0.6),
+        ("number 912-70-1234", "pii/us_ssn", None),
+        ("card 4111111111111111", "pii/credit_card", 1.0),
+        ("order 4111111111111111", "pii/credit_card", 0.95),
+        ("call (415) 555-2671", "pii/phone_number", 0.85),
+        ("it was (415) 555-2671", "pii/phone_number", 0.5),
+        ("phone 4155552671", "pii/phone_number", 0.6),
+        ("order 4155552671", "pii/phone_number", None),
+        ("server 10.1.2.3", "pii/ip_address", 0.85),
+        ("it was 10.1.2.3", "pii/ip_address", 0.5),
+        ("AKIAIOSFODNN7EXAMPLE", "secret/aws_access_key", 0.95),
+        ("ABIASRY4N9E6YEQ8XO4SAZ", "secret/aws_access_key", 0.75),
+        ("aws ABIASRY4N9E6YEQ8XO4SAZ", "secret/aws_access_key", 0.9),
+    ],
+)
+def test_confidence_follows_evidence(text: str, detector: str, confidence: float | None) -> None:
+    found = [f.confidence for f in SCANNER.scan(text) if f.detector == detector]
+    assert found == ([] if confidence is None else [confidence])
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+@pytest.mark.parametrize("spec", BUILTIN, ids=lambda s: s.id)
+def test_confidence_table_in_the_docstring_matches_the_entries(spec: DetectorSpec) -> None:
+    lines = (catalogue.__doc__ or "").splitlines()
+    rows = {words[0]: words[1:] for words in map(str.split, lines) if words}
+    assert rows[spec.id] == [
+        spec.validator or "-",
+        _figure(spec.confidence),
+        _figure(spec.context_confidence),
+        _figure(spec.exact_confidence),
+        _figure(spec.invalid_confidence),
+    ]
