@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from extproc.telemetry import configure_logging
+    from extproc.telemetry import TelemetryError, configure_logging, setup_telemetry
     from extproc.wire.server import serve
 
     try:
@@ -27,7 +27,15 @@ def _serve(args: argparse.Namespace) -> int:
     from extproc.policy.load import PolicyError
 
     try:
-        asyncio.run(serve(settings))
+        telemetry = setup_telemetry(settings)
+    except TelemetryError as exc:
+        print(f"extproc serve: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the Prometheus endpoint cannot listen
+        print(f"extproc serve: {exc}", file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(serve(settings, recorder=telemetry.recorder))
     except PolicyError as exc:
         # A server must not start on a policy it cannot enforce.
         for line in exc.errors:
@@ -36,6 +44,9 @@ def _serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"extproc serve: {exc}", file=sys.stderr)
         return 1
+    finally:
+        # After the drain, so the last exchanges' metrics and spans go out too.
+        telemetry.shutdown()
     return 0
 
 

@@ -10,8 +10,9 @@ than ``hold`` characters), so it is already decided.
 ``inspect(text) -> Inspected`` does the scanning and deciding (policy); this
 module only cuts and splices. ``hold`` is either that bound or a function
 giving, for the current text, the tail that could still become a match
-(``extproc.detect.tail``), which is usually only the last word. A few characters of already released text are
-kept as context (words like "SSN" before a value), never re-emitted.
+(``extproc.detect.tail``), which is usually only the last word. A few
+characters of already released text are kept as context (words like "SSN"
+before a value), never re-emitted.
 """
 
 from __future__ import annotations
