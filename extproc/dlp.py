@@ -24,6 +24,7 @@ from extproc.policy.model import Action, Direction, OnOversize
 from extproc.recording import NOOP, Recorder
 from extproc.rewrite import json_body
 from extproc.rewrite.encoding import IDENTITY, TooLarge, Undecodable, decode_all, decoder
+from extproc.rewrite.pseudonym import Pseudonyms
 from extproc.rewrite.redact import Renderer, apply
 
 log = logging.getLogger("extproc.decision")
@@ -37,6 +38,10 @@ DEFAULT_MAX_BODY = 8 * 1024 * 1024
 MAX_HOLD = 4096
 
 _PROCESS_KEY = os.urandom(32)
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def hash_key(policy: CompiledPolicy) -> bytes:
@@ -135,6 +140,7 @@ class DlpInspector:
         self.route = ""
         self.content_type = {REQUEST: "", RESPONSE: ""}
         self.encoding = {REQUEST: "", RESPONSE: ""}  # non-identity encoding being decoded
+        self.pseudonyms = Pseudonyms()  # this exchange's placeholder map; never logged
 
     # -- Inspector -------------------------------------------------------
 
@@ -205,8 +211,9 @@ class DlpInspector:
         seen.add(scanned.decision)
         if scanned.decision.blocked:
             return Verdict(block=self.block_answer(direction), metadata=self.metadata())
-        if scanned.decision.rewrites:
-            data: bytes | None = encode(scanned.new_text())
+        if scanned.decision.rewrites or (direction is RESPONSE and len(self.pseudonyms)):
+            new = encode(scanned.new_text())
+            data: bytes | None = new if new != body or encoded else None
         else:
             data = body if encoded else None  # decoded: send it on identity-encoded
         return Verdict(
@@ -256,11 +263,16 @@ class DlpInspector:
 
     def scan_body(self, policy: CompiledPolicy, direction: Direction, body: bytes) -> Scanned:
         text = decode(body)
+        if direction is REQUEST:
+            self.pseudonyms.reserve(text)
         view = json_body.parse(text)
         renderer = self.renderer(policy)
+        gap = self.gap(direction)
         if view is None:
             decision = decide(policy.scanner.scan(text), text, policy, direction)
-            return Scanned(decision, lambda: apply(text, decision.rewrite_actions, renderer))
+            return Scanned(
+                decision, lambda: apply(text, decision.rewrite_actions, renderer, gap=gap)
+            )
         decision = decide(policy.scanner.scan(view.joined), view.joined, policy, direction)
         per_segment: dict[int, list[tuple[Finding, Action]]] = {}
         kept: list[tuple[Finding, Action]] = []
@@ -272,7 +284,11 @@ class DlpInspector:
         def new_text() -> str:
             def content(seg: json_body.Segment) -> str | None:
                 acted = [p for p in per_segment.get(seg.raw_start, ()) if p[1].rewrites]
-                return apply(view.content(seg), acted, renderer) if acted else None
+                old = view.content(seg)
+                if not acted and seg.kind is json_body.Kind.NUMBER:
+                    return None
+                new = apply(old, acted, renderer, gap=gap)
+                return None if new == old and not acted else new
 
             return json_body.rewrite(view, content)
 
@@ -289,8 +305,17 @@ class DlpInspector:
 
     def renderer(self, policy: CompiledPolicy) -> Renderer:
         if self._renderer is None:
-            self._renderer = Renderer(policy.redaction, hash_key(policy))
+            self._renderer = Renderer(
+                policy.redaction, hash_key(policy), self.pseudonyms.placeholder
+            )
         return self._renderer
+
+    def gap(self, direction: Direction) -> Callable[[str], str]:
+        """What happens to text between findings: answers get originals back
+        where they repeat a placeholder this exchange issued."""
+        if direction is RESPONSE and len(self.pseudonyms):
+            return self.pseudonyms.restore
+        return _unchanged
 
     def metadata(self) -> dict[str, object]:
         """For Envoy's access log: decision per direction and detector ids."""

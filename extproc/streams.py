@@ -36,7 +36,9 @@ class _Pieces:
         self.direction = direction
         self.policy = policy = inspector.current_policy()
         self.renderer = inspector.renderer(policy)
-        self.tail = build_tail(policy.scanner.specs, MAX_HOLD)
+        self._tail = build_tail(policy.scanner.specs, MAX_HOLD)
+        self._gap = inspector.gap(direction)
+        self._pseudonyms = inspector.pseudonyms
         self._whole_cache: dict[str, tuple[str, bool]] = {}
         limit = policy.limits.max_body_bytes or inspector.max_body
         encoding = inspector.encoding[direction]
@@ -55,6 +57,10 @@ class _Pieces:
             self.inspector.seen[self.direction].undecodable = True
             return b""
 
+    def tail(self, text: str) -> int:
+        # Also hold what could begin a placeholder to restore: "<EMA" | "IL_1>".
+        return max(self._tail(text), self._pseudonyms.pending(text))
+
     def holdback(self) -> Holdback:
         return Holdback(self._inspect, self._rewrite, self.tail)
 
@@ -70,7 +76,8 @@ class _Pieces:
     def _rewrite(self, text: str, acted: Sequence[tuple[Finding, Action]], offset: int) -> str:
         # Called once per released piece: the findings counted here are final.
         self.inspector.seen[self.direction].add(Decision(tuple(acted)))
-        return apply(text, [p for p in acted if p[1].rewrites], self.renderer, offset)
+        rewriting = [p for p in acted if p[1].rewrites]
+        return apply(text, rewriting, self.renderer, offset, gap=self._gap)
 
     def whole(self, value: str) -> tuple[str, bool]:
         """A complete value (an id, a name) inside an event: scanned on its own."""
@@ -82,7 +89,7 @@ class _Pieces:
         if decision.blocked:
             result = (value, True)
         else:
-            result = (apply(value, decision.rewrite_actions, self.renderer), False)
+            result = (apply(value, decision.rewrite_actions, self.renderer, gap=self._gap), False)
         if len(self._whole_cache) < _CACHE and not decision.actions:
             self._whole_cache[value] = result
         return result

@@ -14,7 +14,7 @@ MASK_KEEP = 4
 MASK_CHAR = "*"
 HASH_HEX = 12
 
-Pseudonymise = Callable[[str, str], str]  # (detector, value) -> placeholder
+Pseudonymise = Callable[[str, str], str | None]  # (detector, value) -> placeholder
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +39,29 @@ class Renderer:
             digest = hmac.new(self.hash_key, value.encode("utf-8", "surrogatepass"), hashlib.sha256)
             return f"[{detector}:{digest.hexdigest()[:HASH_HEX]}]"
         if action is Action.PSEUDONYMIZE:
-            if self.pseudonymise is None:
+            placeholder = self.pseudonymise(detector, value) if self.pseudonymise else None
+            if placeholder is None:  # no map, or the map is full: redact
                 return self.template.replace("{detector}", detector)
-            return self.pseudonymise(detector, value)
+            return placeholder
         return None  # log, off, block: the text stays
 
 
+def _same(text: str) -> str:
+    return text
+
+
 def apply(
-    text: str, acted: Sequence[tuple[Finding, Action]], renderer: Renderer, offset: int = 0
+    text: str,
+    acted: Sequence[tuple[Finding, Action]],
+    renderer: Renderer,
+    offset: int = 0,
+    gap: Callable[[str], str] = _same,
 ) -> str:
     """Rewrite ``text``; finding offsets are relative to ``text`` shifted by ``offset``.
 
     Findings must be sorted and non-overlapping (the scanner guarantees it).
+    ``gap`` rewrites the text between findings (restoring pseudonyms), so a
+    replacement made here is never itself rewritten again.
     """
     out: list[str] = []
     pos = 0
@@ -59,10 +70,10 @@ def apply(
         new = renderer.replacement(finding.detector, text[start:end], action)
         if new is None or start < pos:
             continue
-        out.append(text[pos:start])
+        out.append(gap(text[pos:start]))
         out.append(new)
         pos = end
     if pos == 0:
-        return text
-    out.append(text[pos:])
+        return gap(text)
+    out.append(gap(text[pos:]))
     return "".join(out)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from extproc.demo.upstream import Received, Reply
 
+from extproc.demo.upstream import Received, Reply
 from tests.e2e.stack import Stack, envoy_stat, running_stack
 
 pytestmark = pytest.mark.e2e
