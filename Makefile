@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test check lint typecheck unit e2e proto proto-check bench format clean
+.PHONY: install run test check lint typecheck unit e2e proto proto-check bench soak format clean
 
 install: $(STAMP)
 
@@ -49,6 +49,11 @@ proto-check: install
 
 bench: install
 	$(PY) bench/engine.py
+
+# Mixed traffic for MINUTES minutes: errors, leaks, RSS over time (not in CI).
+MINUTES ?= 5
+soak: install
+	$(PY) tools/soak.py --minutes $(MINUTES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
