@@ -39,7 +39,8 @@ def rss_kib(pid: int) -> int:
 def answer(received: Received) -> Reply:
     kind = received.headers.get("x-soak", "json")
     if kind == "sse":
-        words = ["ok ", "key ", "AKIA", "IOSF", "ODNN", "7EXA", "MPLE", " card ", "4111 ", "1111 ", "1111 ", "1111", "."]  # fmt: skip
+        words = ["ok ", "key ", "AKIA", "IOSF", "ODNN", "7EXA", "MPLE", " card "]
+        words += ["4111 ", "1111 ", "1111 ", "1111", "."]
         return Reply(headers=(("content-type", "text/event-stream"),), chunks=openai_sse(words))
     if kind == "gzip":
         body = gzip.compress(openai_json(f"mail {EMAIL} now"))
