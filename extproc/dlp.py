@@ -3,7 +3,7 @@
 It implements ``extproc.exchange.Inspector``: it picks the policy when the
 request headers arrive, scans bodies (JSON-aware), asks the policy what to do
 with each finding, and answers with rewritten bytes, risk headers or a block.
-Per-exchange state (what was found so far, and later the placeholder map of
+Per-exchange state (what was found so far, the placeholder map of
 pseudonymisation) lives here and dies with the exchange.
 """
 
@@ -26,6 +26,7 @@ from extproc.rewrite import json_body
 from extproc.rewrite.encoding import IDENTITY, TooLarge, Undecodable, decode_all, decoder
 from extproc.rewrite.pseudonym import Pseudonyms
 from extproc.rewrite.redact import Renderer, apply
+from extproc.rewrite.text import to_bytes, to_text
 
 log = logging.getLogger("extproc.decision")
 
@@ -33,9 +34,8 @@ REQUEST = Direction.REQUEST
 RESPONSE = Direction.RESPONSE
 
 # Envoy's default per-connection buffer is 1 MiB; larger buffered bodies never
-# reach the processor. Streams hold back at most this many characters.
+# reach the processor. This bounds what the server itself decodes and scans.
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
-MAX_HOLD = 4096
 
 _PROCESS_KEY = os.urandom(32)
 
@@ -63,18 +63,6 @@ def error_body(message: str, code: str, detectors: Sequence[str]) -> bytes:
             }
         }
     ).encode()
-
-
-def decode(body: bytes) -> str:
-    # surrogateescape: invalid UTF-8 is scanned, not rejected, and round-trips.
-    return body.decode("utf-8", "surrogateescape")
-
-
-def encode(text: str) -> bytes:
-    try:
-        return text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape, re-encoded
-        return text.encode("utf-8", "surrogatepass")
 
 
 @dataclass(slots=True)
@@ -137,6 +125,7 @@ class DlpInspector:
         self._renderer: Renderer | None = None
         self.seen = {REQUEST: Seen(), RESPONSE: Seen()}
         self.request_id = ""
+        self.traceparent = ""
         self.route = ""
         self.content_type = {REQUEST: "", RESPONSE: ""}
         self.encoding = {REQUEST: "", RESPONSE: ""}  # non-identity encoding being decoded
@@ -161,6 +150,7 @@ class DlpInspector:
         set_headers: list[tuple[str, str]] = []
         if direction is REQUEST:
             self.request_id = headers.get("x-request-id", "")
+            self.traceparent = headers.get("traceparent", "")
             self.route = headers.get(":path", "").split("?", 1)[0][:200]
             if policy.needs_body(RESPONSE) and "accept-encoding" in headers:
                 # Ask upstreams for identity-encoded answers, so they can be scanned.
@@ -212,7 +202,7 @@ class DlpInspector:
         if scanned.decision.blocked:
             return Verdict(block=self.block_answer(direction), metadata=self.metadata())
         if scanned.decision.rewrites or (direction is RESPONSE and len(self.pseudonyms)):
-            new = encode(scanned.new_text())
+            new = to_bytes(scanned.new_text())
             data: bytes | None = new if new != body or encoded else None
         else:
             data = body if encoded else None  # decoded: send it on identity-encoded
@@ -255,14 +245,17 @@ class DlpInspector:
                 },
             )
         self._recorder.exchange_done(
-            policy.name, "", {d.value: seen for d, seen in self.seen.items() if seen.touched}
+            policy.name,
+            "",
+            {d.value: seen for d, seen in self.seen.items() if seen.touched},
+            self.traceparent,
         )
         return summary
 
     # -- scanning --------------------------------------------------------
 
     def scan_body(self, policy: CompiledPolicy, direction: Direction, body: bytes) -> Scanned:
-        text = decode(body)
+        text = to_text(body)
         if direction is REQUEST:
             self.pseudonyms.reserve(text)
         view = json_body.parse(text)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from extproc.rewrite.encoding import Decoder, TooLarge, Undecodable, decoder
 from extproc.rewrite.holdback import Holdback, Inspected, Released
 from extproc.rewrite.redact import apply
 from extproc.rewrite.sse import SseRewriter
+from extproc.rewrite.text import to_bytes
 
 if TYPE_CHECKING:
     from extproc.dlp import DlpInspector
@@ -65,7 +67,10 @@ class _Pieces:
         return Holdback(self._inspect, self._rewrite, self.tail)
 
     def _decide(self, text: str) -> Decision:
-        return decide(self.policy.scanner.scan(text), text, self.policy, self.direction)
+        started = time.perf_counter()
+        decision = decide(self.policy.scanner.scan(text), text, self.policy, self.direction)
+        self.inspector.seen[self.direction].scan_seconds += time.perf_counter() - started
+        return decision
 
     def _inspect(self, text: str) -> Inspected:
         decision = self._decide(text)
@@ -104,13 +109,6 @@ class _Pieces:
         return Verdict(data=data)
 
 
-def _encode(text: str) -> bytes:
-    try:
-        return text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass")
-
-
 class TextStream:
     """A streamed body scanned as text."""
 
@@ -123,7 +121,7 @@ class TextStream:
         chunk = self._pieces.decode(chunk)
         self._pieces.inspector.seen[self._pieces.direction].scanned_bytes += len(chunk)
         released = self._holdback.feed(self._decoder.decode(chunk))
-        return self._pieces.verdict(_encode(released.text), released.blocked)
+        return self._pieces.verdict(to_bytes(released.text), released.blocked)
 
     def finish(self) -> Verdict:
         rest = self._pieces.decode(b"", final=True)
@@ -131,7 +129,7 @@ class TextStream:
         first = self._holdback.feed(tail) if tail else Released("")
         last = self._holdback.finish()
         text = first.text + last.text
-        return self._pieces.verdict(_encode(text), first.blocked or last.blocked)
+        return self._pieces.verdict(to_bytes(text), first.blocked or last.blocked)
 
 
 class SseStream:

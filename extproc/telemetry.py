@@ -103,7 +103,7 @@ DEFAULT_SERVICE_NAME = "extproc-dlp"
 SCOPE = "extproc"
 SPAN_NAME = "envoy.service.ext_proc.v3.ExternalProcessor/Process"
 PROTOCOLS = ("grpc", "http/protobuf")
-SHUTDOWN_MILLIS = 10_000
+SHUTDOWN_MILLIS = 5_000
 
 _RPC_ATTRIBUTES: dict[str, AttributeValue] = {
     "rpc.system": "grpc",

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extproc.rewrite.holdback import Holdback
+from extproc.rewrite.text import to_bytes
 
 # Keys under a delta that carry identity, not generated text: scanned whole.
 IDENTITY_KEYS = frozenset(
@@ -177,7 +178,7 @@ class SseRewriter:
             self._raw = self._new_holdback()
             pending, self._buffer = self._buffer, b""
             rest = self._feed_raw(pending)
-            return Out(self._encode("".join(out)) + rest.data, rest.blocked)
+            return Out(to_bytes("".join(out)) + rest.data, rest.blocked)
         return self._result(out)
 
     def finish(self) -> Out:
@@ -311,15 +312,8 @@ class SseRewriter:
 
     # -- output ------------------------------------------------------------
 
-    @staticmethod
-    def _encode(text: str) -> bytes:
-        try:
-            return text.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:
-            return text.encode("utf-8", "surrogatepass")
-
     def _result(self, out: list[str]) -> Out:
-        return Out(self._encode("".join(out)), self.blocked)
+        return Out(to_bytes("".join(out)), self.blocked)
 
     def _feed_raw(self, chunk: bytes) -> Out:
         assert self._raw is not None
@@ -329,5 +323,5 @@ class SseRewriter:
     def _raw_out(self, text: str, blocked: bool) -> Out:
         if blocked:
             self.blocked = True
-            return Out(self._encode(self._error_event(False)), True)
-        return Out(self._encode(text))
+            return Out(to_bytes(self._error_event(False)), True)
+        return Out(to_bytes(text))

@@ -193,3 +193,20 @@ def test_restart_of_a_stack_server_helper(tmp_path: Path) -> None:
     bad.write_text("version: 1\nname: x\nrules: []\nunknown_key: 1\n")
     with pytest.raises(RuntimeError, match="exited early"):
         start_server(tmp_path, 1, bad)
+
+
+def test_grpc_timeout_does_not_cut_long_streams(tmp_path: Path) -> None:
+    # Envoy applies grpc_service.timeout per message exchange, not to the whole
+    # ext_proc stream: a streamed answer may last longer than it (checked here
+    # with 1 s against a ~3 s answer), so the bundled 10 s is no cap on answers.
+    ext = {"grpc_service": {"envoy_grpc": {"cluster_name": "extproc"}, "timeout": "1s"}}
+    with running_stack(tmp_path, policy=DEFAULT, ext_proc=ext) as stack:
+        stack.upstream.script = lambda _r: slow_sse(12, 0.25)
+        started = time.monotonic()
+        with httpx.stream(
+            "POST", f"{stack.url}/v1/chat/completions", json={"stream": True}, timeout=20
+        ) as r:
+            raw = r.read()
+        assert time.monotonic() - started > 2.5
+        assert r.status_code == 200
+        assert raw.rstrip().endswith(b"data: [DONE]")

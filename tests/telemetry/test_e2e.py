@@ -1,0 +1,239 @@
+"""Telemetry through the real stack: Envoy, the server, an OTLP receiver.
+
+The server gets nothing but the standard OTEL_* variables (and EXTPROC_TRACES);
+what it exports is read back from a real OTLP/gRPC receiver.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from extproc.demo.upstream import Reply, openai_json, openai_sse, split_words
+from extproc.dlp import DlpInspector
+from tests.e2e.stack import Stack, running_stack, wait_for
+from tests.telemetry.receiver import OtlpReceiver, Point
+
+pytestmark = pytest.mark.e2e
+
+POLICY = Path(__file__).parents[1] / "e2e" / "data" / "example.yaml"
+TRACE_ID = uuid.uuid4().hex
+PARENT_ID = uuid.uuid4().hex[:16]
+
+# Planted values, built so that this file does not hold them whole.
+SSN = "536-22-" + "8214"
+CARD = "4111 1111 " + "1111 1111"
+EMAIL = "jane.doe@" + "contoso.org"
+TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" + "k1L2m3N4o5P6q7R8"
+EMPLOYEE = "EMP-" + "482913"
+PLANTED = {
+    SSN: "pii/us_ssn",
+    CARD: "pii/credit_card",
+    EMAIL: "pii/email",
+    TOKEN: "secret/github_token",
+    EMPLOYEE: "custom/employee_id",
+}
+
+
+def forms(value: str) -> set[str]:
+    """The value and the shapes a careless log would print it in."""
+    digits = re.sub(r"\D", "", value)
+    out = {value, value.lower(), json.dumps(value)[1:-1]}
+    if len(digits) >= 9:
+        out.add(digits)
+    return out
+
+
+def otel_env(receiver: OtlpReceiver, interval_ms: int) -> dict[str, str]:
+    return {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.grpc_endpoint,
+        "OTEL_METRIC_EXPORT_INTERVAL": str(interval_ms),
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
+        "OTEL_SERVICE_NAME": "dlp-e2e",
+        "EXTPROC_TRACES": "on",
+    }
+
+
+def chat(content: str) -> dict[str, object]:
+    return {"model": "demo", "messages": [{"role": "user", "content": content}]}
+
+
+def answer_with(stack: Stack, text: str) -> None:
+    body = openai_json(text)
+    stack.upstream.script = lambda _r: Reply(
+        headers=(("content-type", "application/json"),), chunks=(body,)
+    )
+
+
+def post(stack: Stack, content: str, **headers: str) -> httpx.Response:
+    return httpx.post(
+        f"{stack.url}/v1/chat/completions", json=chat(content), headers=headers, timeout=10
+    )
+
+
+def detections(receiver: OtlpReceiver, detector: str, direction: str) -> list[Point]:
+    return [
+        p
+        for p in receiver.points("dlp.detections")
+        if p.attributes.get("detector") == detector and p.attributes.get("direction") == direction
+    ]
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[OtlpReceiver]:
+    with OtlpReceiver() as r:
+        yield r
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, receiver: OtlpReceiver) -> Iterator[Stack]:
+    env = otel_env(receiver, 200)
+    with running_stack(tmp_path_factory.mktemp("otel"), policy=POLICY, server_env=env) as s:
+        yield s
+
+
+def test_redacted_ssn_in_an_answer_is_a_detection_point(
+    stack: Stack, receiver: OtlpReceiver
+) -> None:
+    """The issue's done-criterion."""
+    answer_with(stack, f"Her SSN is {SSN}.")
+    r = post(stack, "who is she?")
+    assert r.status_code == 200, stack.logs()
+    assert SSN not in r.text and "[REDACTED:pii/us_ssn]" in r.text
+    receiver.wait(lambda: bool(detections(receiver, "pii/us_ssn", "response")), "dlp.detections")
+    point = detections(receiver, "pii/us_ssn", "response")[-1]
+    assert point.attributes == {
+        "detector": "pii/us_ssn",
+        "direction": "response",
+        "action": "redact",
+        "policy": "default",
+    }
+    assert point.value >= 1
+    assert dict(point.resource)["service.name"] == "dlp-e2e"
+
+    def decided() -> bool:
+        return any(
+            p.attributes == {"direction": "response", "decision": "redacted"}
+            for p in receiver.points("dlp.requests")
+        )
+
+    receiver.wait(decided, "dlp.requests decision=redacted")
+    names = {p.metric for p in receiver.points()}
+    assert {"dlp.processing.duration", "dlp.scan.duration", "dlp.scanned.bytes"} <= names
+    assert "dlp.streams.active" in names
+
+
+def test_decision_reaches_envoys_access_log(stack: Stack) -> None:
+    answer_with(stack, f"Her SSN is {SSN}.")
+    request_id = str(uuid.uuid4())
+    r = post(stack, "who is she?", **{"x-request-id": request_id})
+    assert r.status_code == 200
+
+    def logged() -> dict[str, object] | None:
+        assert stack.envoy is not None
+        for line in stack.envoy.output().splitlines():
+            if request_id in line and line.startswith("{"):
+                entry: dict[str, object] = json.loads(line)
+                return entry
+        return None
+
+    wait_for(lambda: logged() is not None, "the access log line", timeout=10)
+    entry = logged()
+    assert entry is not None
+    assert entry["dlp"] == {
+        "policy": "default",
+        "request": "pass",
+        "response": "redacted",
+        "detectors": "pii/us_ssn",
+    }, stack.logs()
+
+
+def _dlp_passes_traceparent() -> bool:
+    try:
+        return hasattr(DlpInspector(lambda *_: None), "traceparent")  # type: ignore[arg-type,return-value]
+    except TypeError:
+        return False
+
+
+@pytest.mark.skipif(
+    not _dlp_passes_traceparent(),
+    reason="extproc.dlp does not pass the request's traceparent to the recorder yet",
+)
+def test_span_continues_the_callers_trace(stack: Stack, receiver: OtlpReceiver) -> None:
+    answer_with(stack, f"Her SSN is {SSN}.")
+    r = post(stack, "who is she?", traceparent=f"00-{TRACE_ID}-{PARENT_ID}-01")
+    assert r.status_code == 200
+
+    def ours() -> list[object]:
+        return [s for _, s in receiver.spans() if s.trace_id.hex() == TRACE_ID]
+
+    receiver.wait(lambda: bool(ours()), "the stream's span")
+    ((resource, span),) = [(res, s) for res, s in receiver.spans() if s.trace_id.hex() == TRACE_ID]
+    assert span.parent_span_id.hex() == PARENT_ID
+    assert resource["service.name"] == "dlp-e2e"
+    attrs = {kv.key: kv.value for kv in span.attributes}
+    assert attrs["dlp.response.decision"].string_value == "redacted"
+    assert [v.string_value for v in attrs["dlp.response.detectors"].array_value.values] == [
+        "pii/us_ssn"
+    ]
+
+
+def test_no_log_line_metric_or_span_holds_a_planted_value(
+    tmp_path: Path, receiver: OtlpReceiver
+) -> None:
+    receiver.metrics.clear()
+    receiver.traces.clear()
+    # A long interval: what arrives comes from the flush on SIGTERM.
+    env = otel_env(receiver, 60_000)
+    with running_stack(tmp_path, policy=POLICY, server_env=env) as stack:
+        everything = " ".join(PLANTED)
+        header = {"x-customer-note": f"{SSN} {EMAIL}"}
+        # Requests: redacted (card, email, SSN), blocked (token, employee id).
+        assert post(stack, f"card {CARD}, mail {EMAIL}, ssn {SSN}", **header).status_code == 200
+        assert post(stack, f"use {TOKEN}", **header).status_code == 403
+        assert post(stack, f"ask {EMPLOYEE}").status_code == 403
+        # Answers: redacted JSON, and the same as an SSE stream.
+        answer_with(stack, f"Found: {everything}.")
+        assert post(stack, "what did you find?").status_code in (200, 403)
+        sse = openai_sse(split_words(f"Found: {SSN} and {EMAIL} and {CARD}."))
+        stack.upstream.script = lambda _r: Reply(
+            headers=(("content-type", "text/event-stream"),), chunks=sse, chunk_delay=0.01
+        )
+        with httpx.stream(
+            "POST", f"{stack.url}/v1/chat/completions", json=chat("stream it"), timeout=10
+        ) as r:
+            r.read()
+        assert stack.server is not None
+        assert stack.server.stop() == 0, stack.logs()  # SIGTERM: drain, then flush
+        server_log = stack.server.output()
+    assert stack.envoy is not None
+    envoy_log = stack.envoy.output()
+
+    receiver.wait(lambda: bool(receiver.points("dlp.detections")), "the final export", 10)
+    seen = {str(p.attributes["detector"]) for p in receiver.points("dlp.detections")}
+    assert set(PLANTED.values()) <= seen  # every planted value was found and counted
+    assert receiver.spans(), "no spans exported"
+    assert '"message": "decision"' in server_log  # decisions were logged
+
+    places: dict[str, list[str]] = {
+        "server log": server_log.splitlines(),
+        "envoy log": envoy_log.splitlines(),
+        "metric attributes": [f"{p.metric} {p.attributes} {p.resource}" for p in receiver.points()],
+        "span attributes": [
+            f"{span.name} {res} {[(kv.key, kv.value) for kv in span.attributes]} {span.events}"
+            for res, span in receiver.spans()
+        ],
+        "everything exported": receiver.everything().splitlines(),
+    }
+    assert all(places.values())
+    for value in PLANTED:
+        for form in forms(value):
+            for where, lines in places.items():
+                leaked = [line for line in lines if form in line]
+                assert not leaked, f"{form!r} in the {where}: {leaked[:2]}"
