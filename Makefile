@@ -47,8 +47,12 @@ proto: install
 proto-check: install
 	$(PY) tools/protogen.py check
 
+# Not a test: Envoy alone / no-op processor / default policy through a real
+# Envoy with wrk, workers, phases, memory; writes bench/results.md (~6 min).
 bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) bench/engine.py
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 # Mixed traffic for MINUTES minutes: errors, leaks, RSS over time (not in CI).
 MINUTES ?= 5

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from extproc import settings as settings_mod
@@ -15,15 +16,42 @@ if TYPE_CHECKING:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from extproc.telemetry import TelemetryError, configure_logging, setup_telemetry
-    from extproc.wire.server import serve
-
     try:
         settings = settings_mod.resolve(vars(args))
     except settings_mod.SettingsError as exc:
         print(f"extproc serve: {exc}", file=sys.stderr)
         return 2
+    if settings.workers > 1:
+        # The supervisor never imports grpc: its children are spawned, not forked.
+        from extproc.wire.workers import supervise
+
+        return supervise(settings)
+    return run_server(settings)
+
+
+def _tag_log_records(worker: int) -> None:
+    """Every log line of a worker says which one (``"worker": N``)."""
+
+    def tag(record: logging.LogRecord) -> bool:
+        record.worker = worker
+        return True
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(tag)
+
+
+def run_server(
+    settings: settings_mod.Settings,
+    before_bind: Callable[[], None] | None = None,
+    worker: int | None = None,
+) -> int:
+    """One server process (alone, or one worker of ``--workers N``): exit status."""
+    from extproc.telemetry import TelemetryError, configure_logging, setup_telemetry
+    from extproc.wire.server import serve
+
     configure_logging(settings.log_level, settings.log_format)
+    if worker is not None:
+        _tag_log_records(worker)
     from extproc.policy.load import PolicyError
 
     try:
@@ -35,7 +63,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"extproc serve: {exc}", file=sys.stderr)
         return 1
     try:
-        asyncio.run(serve(settings, recorder=telemetry.recorder))
+        asyncio.run(serve(settings, recorder=telemetry.recorder, before_bind=before_bind))
     except PolicyError as exc:
         # A server must not start on a policy it cannot enforce.
         for line in exc.errors:

@@ -9,6 +9,7 @@ pseudonymisation) lives here and dies with the exchange.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 
 from extproc.detect.finding import Finding
 from extproc.exchange import BodyMode, BodyStream, Headers, Immediate, Verdict
+from extproc.govern.guard import Governor, Guard, Stop
 from extproc.policy.compile import CompiledPolicy
 from extproc.policy.decide import Decision, decide
 from extproc.policy.model import Action, Direction, OnOversize
@@ -80,6 +82,7 @@ class Seen:
     scanned_bytes: int = 0
     scan_seconds: float = 0.0
     touched: bool = False  # this direction was seen at all
+    limited: str = ""  # a volume or size limit ended it: bulk, budget, unavailable, cap
 
     def add(self, decision: Decision) -> None:
         for finding, action in decision.actions:
@@ -92,6 +95,8 @@ class Seen:
 
     @property
     def outcome(self) -> str:
+        if self.limited:
+            return f"blocked_{self.limited}"
         if self.blocked:
             return "blocked"
         if self.oversize or self.undecodable:
@@ -107,6 +112,7 @@ class Scanned:
 
     decision: Decision
     new_text: Callable[[], str]
+    text: str = ""  # what the decision's offsets refer to
 
 
 class DlpInspector:
@@ -117,9 +123,16 @@ class DlpInspector:
         select: Callable[[str, str, str | None], CompiledPolicy],
         recorder: Recorder | None = None,
         max_body: int = DEFAULT_MAX_BODY,
+        governor: Governor | None = None,
+        attributes: Mapping[str, object] | None = None,
     ) -> None:
         self._select = select
         self._recorder = recorder or NOOP
+        self._governor = governor or _default_governor()
+        # Envoy's request attributes (source.address...), read only for attribution.
+        self._attributes = attributes if attributes is not None else {}
+        self._request_headers: Headers = {}
+        self._guard: Guard | None = None
         self.max_body = max_body
         self.policy: CompiledPolicy | None = None
         self._renderer: Renderer | None = None
@@ -140,8 +153,14 @@ class DlpInspector:
         seen = self.seen[direction]
         seen.touched = True
         self.content_type[direction] = headers.get("content-type", "").lower()
+        if direction is REQUEST:
+            self._request_headers = headers  # for attribution, when needed
+        guard = self.guard() if policy.governance.active else None
+        length = headers.get("content-length", "")
+        if guard is not None and length.isdigit() and guard.on_length(direction, int(length)):
+            return self._limited(direction)
         wanted: BodyMode | None = None
-        if not policy.needs_body(direction):
+        if not policy.needs_body(direction) and not (guard and guard.needs_body(direction)):
             wanted = BodyMode.NONE
         elif direction is RESPONSE and "text/event-stream" in self.content_type[direction]:
             # Stream SSE answers (time to first token), whatever the default mode.
@@ -194,6 +213,9 @@ class DlpInspector:
                 return self._oversize(policy, seen)
             except Undecodable:
                 return Verdict(block=self._undecodable_answer(), metadata=self.metadata())
+        guard = self.guard() if policy.governance.active else None
+        if guard is not None and guard.on_bytes(direction, len(body)):
+            return self._limited(direction)
         started = time.perf_counter()
         scanned = self.scan_body(policy, direction, body)
         seen.scan_seconds += time.perf_counter() - started
@@ -201,6 +223,10 @@ class DlpInspector:
         seen.add(scanned.decision)
         if scanned.decision.blocked:
             return Verdict(block=self.block_answer(direction), metadata=self.metadata())
+        if guard is not None:
+            guard.admit(direction, scanned.text, scanned.decision.actions, whole=True)
+            if guard.stop(direction):
+                return self._limited(direction)
         if scanned.decision.rewrites or (direction is RESPONSE and len(self.pseudonyms)):
             new = to_bytes(scanned.new_text())
             data: bytes | None = new if new != body or encoded else None
@@ -209,6 +235,9 @@ class DlpInspector:
         return Verdict(
             data=data, set_headers=self._body_headers(direction), metadata=self.metadata()
         )
+
+    def _limited(self, direction: Direction) -> Verdict:
+        return Verdict(block=self.block_answer(direction), metadata=self.metadata())
 
     def _oversize(self, policy: CompiledPolicy, seen: Seen) -> Verdict:
         seen.oversize = True
@@ -234,13 +263,14 @@ class DlpInspector:
                 "detectors": dict(seen.counts),
                 "actions": dict(seen.actions),
             }
-        if any(s.counts or s.oversize for s in self.seen.values()):
+        if any(s.counts or s.oversize or s.limited for s in self.seen.values()):
             log.info(
                 "decision",
                 extra={
                     "request_id": self.request_id,
                     "policy": policy.name,
                     "route": self.route,
+                    **self.guard().summary(),  # the client's keyed hash and class
                     **summary,
                 },
             )
@@ -264,7 +294,7 @@ class DlpInspector:
         if view is None:
             decision = decide(policy.scanner.scan(text), text, policy, direction)
             return Scanned(
-                decision, lambda: apply(text, decision.rewrite_actions, renderer, gap=gap)
+                decision, lambda: apply(text, decision.rewrite_actions, renderer, gap=gap), text
             )
         decision = decide(policy.scanner.scan(view.joined), view.joined, policy, direction)
         per_segment: dict[int, list[tuple[Finding, Action]]] = {}
@@ -285,7 +315,7 @@ class DlpInspector:
 
             return json_body.rewrite(view, content)
 
-        return Scanned(decision, new_text)
+        return Scanned(decision, new_text, view.joined)
 
     # -- helpers ---------------------------------------------------------
 
@@ -295,6 +325,22 @@ class DlpInspector:
             host = h.get(":authority") or h.get("host", "")
             self.policy = self._select(host, h.get(":path", ""), None)
         return self.policy
+
+    def guard(self) -> Guard:
+        """Governance of this exchange (attribution, volume, budgets, caps)."""
+        if self._guard is None:
+            policy = self.current_policy()
+            self._guard = self._governor.guard(
+                policy.name, policy.governance, self._request_headers, self._attributes
+            )
+        return self._guard
+
+    def stopped(self, direction: Direction) -> Stop | None:
+        """The volume or size limit that ended ``direction``, if one did."""
+        stop = self._guard.stop(direction) if self._guard is not None else None
+        if stop is not None:
+            self.seen[direction].limited = stop.kind
+        return stop
 
     def renderer(self, policy: CompiledPolicy) -> Renderer:
         if self._renderer is None:
@@ -346,6 +392,9 @@ class DlpInspector:
         return self._risk_headers()
 
     def block_body(self, direction: Direction) -> bytes:
+        stop = self.stopped(direction)
+        if stop is not None:
+            return error_body(stop.message, stop.code, stop.detectors)
         categories = self._categories()
         what = "request" if direction is REQUEST else "answer"
         return error_body(
@@ -356,7 +405,9 @@ class DlpInspector:
 
     def block_answer(self, direction: Direction) -> Immediate:
         body = self.block_body(direction)
-        return Immediate(403, body, self._json_headers(blocked=True), "dlp_blocked")
+        stop = self.stopped(direction)
+        status, details = (stop.status, f"dlp_{stop.kind}") if stop else (403, "dlp_blocked")
+        return Immediate(status, body, self._json_headers(blocked=True), details)
 
     def _oversize_answer(self) -> Immediate:
         body = error_body(
@@ -384,27 +435,42 @@ class DlpInspector:
 POLICY_METADATA = "x-dlp-policy"
 
 
+@functools.cache
+def _default_governor() -> Governor:
+    """Budgets in memory and a random key, for inspectors built without one."""
+    return Governor()
+
+
 def policy_inspectors(
-    path: str, recorder: Recorder | None = None
-) -> tuple[Callable[[Mapping[str, str]], DlpInspector], Callable[[], None]]:
+    path: str, recorder: Recorder | None = None, governor: Governor | None = None
+) -> tuple[Callable[[Mapping[str, str], Mapping[str, object]], DlpInspector], Callable[[], None]]:
     """A per-stream inspector factory over the policies at ``path``, and the
     reload step the server runs periodically. Each stream takes one snapshot
     of the policy set when it starts; a reload swaps the reference for new ones.
 
     A route can name its policy: Envoy's ``ExtProcPerRoute`` adds gRPC initial
     metadata ``x-dlp-policy: NAME`` to the streams of that route. An unknown
-    name fails the stream, so Envoy applies the operator's failure mode."""
+    name fails the stream, so Envoy applies the operator's failure mode.
+
+    ``governor`` holds the hash key and the budget store shared by every
+    stream (default: in memory, a random key); ``attributes`` are Envoy's
+    request attributes of the stream, for attribution."""
     from extproc.policy.store import PolicyStore
 
     store = PolicyStore(path)
+    shared = governor or Governor(recorder=recorder)
 
-    def new_inspector(stream_metadata: Mapping[str, str]) -> DlpInspector:
+    def new_inspector(
+        stream_metadata: Mapping[str, str], attributes: Mapping[str, object] | None = None
+    ) -> DlpInspector:
         snapshot = store.current()
         name = stream_metadata.get(POLICY_METADATA) or None
         if name is not None:
             chosen = snapshot.select("", "", name)  # raises UnknownPolicyError
-            return DlpInspector(lambda _h, _p, _n: chosen, recorder)
-        return DlpInspector(snapshot.select, recorder)
+            return DlpInspector(
+                lambda _h, _p, _n: chosen, recorder, governor=shared, attributes=attributes
+            )
+        return DlpInspector(snapshot.select, recorder, governor=shared, attributes=attributes)
 
     def reload() -> None:
         result = store.reload_if_changed()

@@ -27,7 +27,9 @@ class DirectionSummary(Protocol):
     def scan_seconds(self) -> float: ...
 
     @property
-    def outcome(self) -> str: ...  # pass | redacted | blocked | oversize | error
+    def outcome(self) -> str: ...  # pass | redacted | blocked | oversize | error, or a
+
+    # volume decision: blocked_bulk | blocked_budget | blocked_cap | blocked_unavailable
 
 
 class Recorder:
@@ -59,6 +61,15 @@ class Recorder:
 
     def policy_reload(self, ok: bool) -> None:
         """A changed policy was loaded (ok) or refused (the last good one stays)."""
+
+    def budget_exceeded(self, detector: str, client_class: str, action: str, scope: str) -> None:
+        """A volume limit was crossed (``dlp.budget.exceeded``): ``scope`` is
+        ``exchange`` (a rule's max_values) or ``window`` (a per-client budget);
+        ``action`` block or log; ``client_class`` a policy group or ``other``."""
+
+    def budget_error(self, fail_mode: str) -> None:
+        """The budget store could not answer in time (``dlp.budget.errors``);
+        ``fail_mode``: open (the exchange passed) or closed (it was blocked)."""
 
 
 NOOP = Recorder()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -33,6 +33,27 @@ def _non_negative_float(value: str) -> float:
     x = float(value)
     if x < 0:
         raise ValueError(f"expected a number >= 0, got {value!r}")
+    return x
+
+
+def _file(value: str) -> str:
+    if not os.path.isfile(value):
+        raise ValueError(f"no such file: {value!r}")
+    return value
+
+
+def default_workers() -> int:
+    """The CPUs this process may run on (a cpuset or taskset can give fewer)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _positive_float(value: str) -> float:
+    x = float(value)
+    if not x > 0:
+        raise ValueError(f"expected a number > 0, got {value!r}")
     return x
 
 
@@ -58,7 +79,7 @@ def _choice(*allowed: str) -> Callable[[str], str]:
 class Settings:
     policy: str | None = None
     listen: str = "127.0.0.1:50051"
-    workers: int = 1
+    workers: int = default_workers()
     grace_period: float = 10.0
     reload_interval: float = 2.0
     max_message_bytes: int = 16 * 1024 * 1024
@@ -68,6 +89,13 @@ class Settings:
     metadata_namespace: str = "envoy.filters.http.ext_proc"
     prometheus_listen: str | None = None
     traces: bool = False
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_client_ca: str | None = None
+    # Secrets: kept out of repr, so a logged Settings never shows them.
+    hash_key: str | None = field(default=None, repr=False)
+    redis_url: str | None = field(default=None, repr=False)
+    redis_timeout: float = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +126,17 @@ OPTIONS: tuple[Option, ...] = (
     Option("metadata_namespace", str, "dynamic metadata namespace for decisions"),
     Option("prometheus_listen", _listen, "Prometheus scrape endpoint HOST:PORT (none: off)"),
     Option("traces", _on_off, "one span per ext_proc stream, sent over OTLP (on/off)"),
+    Option("tls_cert", _file, "PEM certificate chain: serve gRPC over TLS (reloaded on change)"),
+    Option("tls_key", _file, "PEM private key of --tls-cert"),
+    Option("tls_client_ca", _file, "PEM CA bundle: require client certificates it signed (mTLS)"),
+    Option(
+        "hash_key",
+        str,
+        "key for the keyed hashes of clients and values (the same in every replica; "
+        "prefer the environment variable; none: random per process)",
+    ),
+    Option("redis_url", str, "redis://... : per-client budgets shared in Redis (none: in memory)"),
+    Option("redis_timeout", _positive_float, "seconds a budget check may wait for Redis"),
 )
 
 assert {o.name for o in OPTIONS} == {f.name for f in fields(Settings)}
@@ -133,7 +172,18 @@ def resolve(flags: Mapping[str, str | None], environ: Mapping[str, str] | None =
             values[option.name] = option.parse(raw)
         except ValueError as exc:
             raise SettingsError(f"{source}: {exc}") from None
-    return Settings(**values)
+    settings = Settings(**values)
+    if (settings.tls_cert is None) != (settings.tls_key is None):
+        raise SettingsError("--tls-cert and --tls-key go together")
+    if settings.tls_client_ca is not None and settings.tls_cert is None:
+        raise SettingsError("--tls-client-ca needs --tls-cert and --tls-key")
+    if settings.redis_url is not None and not settings.hash_key:
+        # Each replica would hash clients and values under its own random key:
+        # nobody's budget would ever be shared.
+        raise SettingsError(
+            "EXTPROC_REDIS_URL needs EXTPROC_HASH_KEY, the same secret in every replica"
+        )
+    return settings
 
 
 def from_args(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> Settings:

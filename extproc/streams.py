@@ -46,6 +46,8 @@ class _Pieces:
         encoding = inspector.encoding[direction]
         self._decoder: Decoder | None = decoder(encoding, limit) if encoding else None
         self.failed = False
+        # Volume rules, budgets and size caps (extproc.govern), if the policy sets any.
+        self.guard = inspector.guard() if policy.governance.active else None
 
     def decode(self, chunk: bytes, final: bool = False) -> bytes:
         """Undo the content encoding; on corrupt or oversized data, fail the stream."""
@@ -80,6 +82,11 @@ class _Pieces:
 
     def _rewrite(self, text: str, acted: Sequence[tuple[Finding, Action]], offset: int) -> str:
         # Called once per released piece: the findings counted here are final.
+        if self.guard is not None:
+            keep = self.guard.admit(self.direction, text, acted, offset)
+            if keep < len(text):  # a limit was crossed here: the rest never leaves
+                text = text[:keep]
+                acted = [p for p in acted if p[0].end - offset <= keep]
         self.inspector.seen[self.direction].add(Decision(tuple(acted)))
         rewriting = [p for p in acted if p[1].rewrites]
         return apply(text, rewriting, self.renderer, offset, gap=self._gap)
@@ -91,6 +98,10 @@ class _Pieces:
             return cached
         decision = self._decide(value)
         self.inspector.seen[self.direction].add(decision)
+        if self.guard is not None and not decision.blocked:
+            kept = self.guard.admit(self.direction, value, decision.actions, counts_text=False)
+            if kept < len(value):
+                return (value, True)
         if decision.blocked:
             result = (value, True)
         else:
@@ -98,6 +109,15 @@ class _Pieces:
         if len(self._whole_cache) < _CACHE and not decision.actions:
             self._whole_cache[value] = result
         return result
+
+    def over_bytes(self, n: int) -> bool:
+        """Count ``n`` more body bytes; True once over the route's byte cap."""
+        return self.guard is not None and self.guard.on_bytes(self.direction, n) is not None
+
+    @property
+    def stopped(self) -> bool:
+        """A volume or size limit ended this direction."""
+        return self.guard is not None and self.guard.stop(self.direction) is not None
 
     def verdict(self, data: bytes, blocked: bool) -> Verdict:
         if blocked or self.failed:
@@ -120,8 +140,11 @@ class TextStream:
     def feed(self, chunk: bytes) -> Verdict:
         chunk = self._pieces.decode(chunk)
         self._pieces.inspector.seen[self._pieces.direction].scanned_bytes += len(chunk)
+        if self._pieces.over_bytes(len(chunk)):
+            return self._pieces.verdict(b"", True)
         released = self._holdback.feed(self._decoder.decode(chunk))
-        return self._pieces.verdict(to_bytes(released.text), released.blocked)
+        blocked = released.blocked or self._pieces.stopped
+        return self._pieces.verdict(to_bytes(released.text), blocked)
 
     def finish(self) -> Verdict:
         rest = self._pieces.decode(b"", final=True)
@@ -129,7 +152,8 @@ class TextStream:
         first = self._holdback.feed(tail) if tail else Released("")
         last = self._holdback.finish()
         text = first.text + last.text
-        return self._pieces.verdict(to_bytes(text), first.blocked or last.blocked)
+        blocked = first.blocked or last.blocked or self._pieces.stopped
+        return self._pieces.verdict(to_bytes(text), blocked)
 
 
 class SseStream:
@@ -150,12 +174,27 @@ class SseStream:
     def feed(self, chunk: bytes) -> Verdict:
         chunk = self._pieces.decode(chunk)
         self._pieces.inspector.seen[self._pieces.direction].scanned_bytes += len(chunk)
+        if self._pieces.over_bytes(len(chunk)):
+            return self._limit_end(b"")
         out = self._sse.feed(chunk)
+        if self._ends(out.blocked):
+            return self._limit_end(out.data)
         return self._pieces.verdict(out.data, out.blocked)
+
+    def _ends(self, blocked: bool) -> bool:
+        """A limit crossed in this chunk, and the rewriter has not said so yet."""
+        return not blocked and self._pieces.stopped
+
+    def _limit_end(self, data: bytes) -> Verdict:
+        # The rewriter's own error event (OpenAI or Anthropic shape), after what left.
+        return self._pieces.verdict(data + to_bytes(self._sse._error()), True)
 
     def finish(self) -> Verdict:
         rest = self._pieces.decode(b"", final=True)
         first = self._sse.feed(rest) if rest else None
         out = self._sse.finish()
         data = (first.data if first else b"") + out.data
-        return self._pieces.verdict(data, out.blocked or bool(first and first.blocked))
+        blocked = out.blocked or bool(first and first.blocked)
+        if self._ends(blocked):
+            return self._limit_end(data)
+        return self._pieces.verdict(data, blocked)

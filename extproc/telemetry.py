@@ -200,6 +200,17 @@ class OtelRecorder(Recorder):
             unit="{reload}",
             description="Policy reloads by result: ok, or failed (the last good policy stays)",
         )
+        self._budget_exceeded = meter.create_counter(
+            "dlp.budget.exceeded",
+            unit="{event}",
+            description="Volume limits crossed, by detector, client class, action and scope "
+            "(exchange: a rule's max_values; window: a per-client budget)",
+        )
+        self._budget_errors = meter.create_counter(
+            "dlp.budget.errors",
+            unit="{error}",
+            description="Budget checks the store could not answer in time, by fail mode",
+        )
 
     def stream_started(self) -> None:
         self._active.add(1)
@@ -252,6 +263,13 @@ class OtelRecorder(Recorder):
 
     def policy_reload(self, ok: bool) -> None:
         self._reloads.add(1, {"result": "ok" if ok else "failed"})
+
+    def budget_exceeded(self, detector: str, client_class: str, action: str, scope: str) -> None:
+        labels = {"detector": detector, "client_class": client_class, "action": action}
+        self._budget_exceeded.add(1, {**labels, "scope": scope})
+
+    def budget_error(self, fail_mode: str) -> None:
+        self._budget_errors.add(1, {"fail_mode": fail_mode})
 
     def _emit_span(self, state: _Stream) -> None:
         from opentelemetry.context import Context

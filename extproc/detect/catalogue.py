@@ -13,7 +13,8 @@ pii/us_ssn                  us_ssn        0.70      0.95     -      0.60
 pii/phone_number            phone         0.50      0.85     -      0.60
 pii/ip_address              ip_address    0.50      0.85     -      -
 pii/iban                    iban          0.95      1.00     -      -
-secret/aws_access_key       high_entropy  0.75      0.90     0.95   -
+secret/aws_access_key       aws_key_id    0.75      0.90     0.95   -
+secret/aws_secret_key       high_entropy  0.90      -        -      -
 secret/github_token         high_entropy  0.80      0.90     0.97   -
 secret/jwt                  jwt           0.90      0.95     -      -
 secret/private_key          -             0.99      -        -      -
@@ -28,7 +29,10 @@ secret/google_api_key       -             0.85      0.95     0.95   -
 "exact": the value has the provider's exact published format.
 "invalid+ctx": the validator fails (an SSN in the ITIN range 9xx, a phone
 written as a bare digit run) but a context word is near; without one such a
-value is not reported at all.
+value is not reported at all. Negative context words right before a value
+drop it: "version 1.2.3.0" is no IP address, "EAN 4334751161885" no card.
+A value found in a decoded layer (percent, HTML entities, ``\\u``, base64)
+earns the same figures as in plain text.
 
 Token examples are spelled as concatenations so that secret scanners reading
 this source do not mistake the (random, never issued) values for real ones.
@@ -70,6 +74,7 @@ _STRIPE_LONG = (
     + "GnGUDE9b4ppDUz4ERHGrhIYl7hs5ZAFMmwB3NaaThtM"
 )
 _STRIPE_LOOSE = "sk_test_" + "swyLMBW4vUJT9ehms0OWLxZDiCUE2NL9lwVKf895"
+_AWS_SECRET = "uV3F3YluFJax1cknvbcGwgjvx4QpvB+" + "leU8dUj2o"
 _GOOGLE = "AIza" + "kinpOHuiYvqa7IQPbclAQVKqLmHqaWZ_ntQ"
 _GOOGLE_LOOSE = "AIza" + "zzZoOxJp80ADNrAHrve3k8hgXxB0Ot2f"
 _JWT = (
@@ -108,7 +113,7 @@ EMAIL = DetectorSpec(
     pattern=(
         r"(?=[A-Za-z0-9])(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
         r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}"
-        r"(?!(?:png|jpe?g|gif|svg|webp)\b)[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9])"
+        r"(?!(?:png|jpe?g|gif|svg|webp)\b)[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9]|:[\w~/])"
     ),
     keywords=("@",),
     confidence=0.9,
@@ -126,6 +131,7 @@ EMAIL = DetectorSpec(
         "thanks @jane for the review",
         "ssh admin@localhost",
         "see @@ -12,7 +12,9 @@ in the diff",
+        "git clone git@github.com:org/repo.git",
     ),
     builtin=True,
 )
@@ -134,8 +140,10 @@ CREDIT_CARD = DetectorSpec(
     id="pii/credit_card",
     pattern=(
         r"(?=[0-9])(?<![\w+-])(?:"
-        r"[0-9]{4}(?P<s1>[ -])[0-9]{4}(?P=s1)[0-9]{4}(?P=s1)[0-9]{1,4}"  # 4-4-4-4 (13..16)
-        r"|[0-9]{4}(?P<s2>[ -])[0-9]{6}(?P=s2)[0-9]{4,5}"  # 4-6-5 Amex, 4-6-4 Diners
+        # 4-4-4-4 (13..16) and 4-6-5 (Amex), 4-6-4 (Diners). A separator may be
+        # missing (a zero-width space in its place, once dropped, leaves none).
+        r"[0-9]{4}(?:[ -]?[0-9]{4}){2}[ -]?[0-9]{1,4}"
+        r"|[0-9]{4}[ -]?[0-9]{6}[ -]?[0-9]{4,5}"
         r"|[0-9]{12,19}"
         r")(?![0-9]|-[0-9])"
     ),
@@ -143,6 +151,8 @@ CREDIT_CARD = DetectorSpec(
     confidence=0.95,
     context=("card", "credit", "debit", "visa", "mastercard", "amex", "cc", "pan", "payment"),
     context_confidence=1.0,
+    # Barcodes: an EAN-13 from 40-44 (Germany) is a 13-digit "Visa" one time in ten.
+    negative_context=("ean", "gtin", "upc", "isbn", "barcode", "sku"),
     max_len=23,
     prefilter=r"[0-9](?:[ -]?[0-9]){11}",
     examples=(
@@ -152,6 +162,8 @@ CREDIT_CARD = DetectorSpec(
         "4012888888881881",
         "jcb:3530111333300000.",
         "diners 3056 930902 5904",
+        "diners 3852 0000 0232 37",
+        "pasted as 4111\u200b1111 1111 1111",
         "mc 2223000048400011 (2-series)",
     ),
     negatives=(
@@ -162,6 +174,7 @@ CREDIT_CARD = DetectorSpec(
         "card 4111 1111 1111 1112",
         "ref 0000 0000 0000 0000",
         "4111-1111-1111-1111-2222",
+        "EAN 4334751161885",
     ),
     builtin=True,
 )
@@ -198,18 +211,19 @@ PHONE_NUMBER = DetectorSpec(
     id="pii/phone_number",
     pattern=(
         r"(?=[0-9+(])(?<![\w+.-])(?:"
-        r"\+[1-9][0-9]{0,2}(?:[ ]?\(0\))?(?:[ .-]?\([0-9]{1,5}\)|[ .-][0-9]{1,5}){1,6}+"
-        r"|\+[1-9][0-9]{6,14}"
+        # International: +country, an optional (0) trunk prefix, groups in any
+        # grouping (the validator counts the digits).
+        r"\+[1-9][0-9]{0,13}(?:[ ]?\(0\))?(?:[ .-]?\([0-9]{1,5}\)|[ .-]?[0-9]{1,12}){0,6}+"
         r"|(?:1[ .-]?)?(?:\([0-9]{3}\)[ .-]?|[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4}"
         r"|1?[0-9]{10}"
-        r")(?![\w-]|\.[0-9])"
+        r")(?:[ ]?(?:x|ext\.?)[ ]?[0-9]{1,5})?(?![\w-]|\.[0-9])"
     ),
     validator="phone",
     confidence=0.5,
     context=("phone", "tel", "telephone", "call", "mobile", "cell", "fax", "sms", "whatsapp"),
     context_confidence=0.85,
     invalid_confidence=0.6,
-    max_len=32,
+    max_len=40,
     prefilter=r"[0-9]{3}[ .)-]{0,2}[0-9]{3}|\+[0-9]",
     examples=(
         "call me at (415) 555-2671 tomorrow",
@@ -218,6 +232,9 @@ PHONE_NUMBER = DetectorSpec(
         "Tel. +33 1 42 68 53 00",
         "mobile 4155552671",
         "reach us on +4915112345678.",
+        "+44(0)121 4960260 (switchboard)",
+        "Tel +31260-181590",
+        "ring 415-555-2671 x204 today",
     ),
     negatives=(
         "[build 4821] finished 2024-03-01 12:34:56, exit 0, took 1712345678 ms",
@@ -245,6 +262,7 @@ IP_ADDRESS = DetectorSpec(
     confidence=0.5,
     context=("ip", "ips", "ipv4", "ipv6", "host", "server", "address", "addr", "gateway", "dns"),
     context_confidence=0.85,
+    negative_context=("version", "ver", "release", "build", "firmware", "assemblyversion"),
     max_len=45,
     prefilter=r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|:[0-9A-Fa-f]{0,4}:",
     examples=(
@@ -264,6 +282,8 @@ IP_ADDRESS = DetectorSpec(
         "loopback ::1",
         "uuid 123e4567-e89b-12d3-a456-426614174000",
         "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
+        "AssemblyVersion 1.0.0.0",
+        '{"version": "2.4.1.0"}',
     ),
     builtin=True,
 )
@@ -298,10 +318,10 @@ IBAN = DetectorSpec(
 )
 
 AWS_ACCESS_KEY = DetectorSpec(
-    id="secret/aws_access_key",
+    id="secret/aws_access_key",  # the key id; the secret key is AWS_SECRET_KEY
     pattern=r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16,24}(?![A-Za-z0-9])",
     keywords=("akia", "asia", "abia", "acca"),
-    validator="high_entropy",
+    validator="aws_key_id",
     confidence=0.75,
     context=("aws", "access key", "access_key", "key id", "key_id"),
     context_confidence=0.9,
@@ -312,12 +332,50 @@ AWS_ACCESS_KEY = DetectorSpec(
         "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
         "temporary ASIA" + "ES6HN5VWM5GAA7RH issued",
         "key ABIA" + "SRY4N9E6YEQ8XO4SAZ",
+        "no digit ASIA" + "CSAJUDPBKQPYOUJG",
     ),
     negatives=(
         "AKIAXXXXXXXXXXXXXXXX",
         "ASIAN markets rallied",
         "id AKIA1234",
         "ASIAPACIFICREGIONALOFFICE",
+        "AKIAEXAMPLEEXAMPLEX",
+        "AKIA" + "ABABABABABABABAB",
+        "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
+    ),
+    builtin=True,
+)
+
+# A secret access key is 40 base64 characters with no prefix of its own: only
+# the name it is given makes it one (in config files, env vars, JSON, CLI output).
+AWS_SECRET_KEY = DetectorSpec(
+    id="secret/aws_secret_key",
+    pattern=(
+        r"(?i:aws[_-]?secret[_-]?(?:access[_-]?)?key|secret[_ -]?access[_ -]?key)"
+        r"[\"']?\s{0,4}(?:[:=]|=>|:=)?\s{0,4}[\"']?"
+        r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+    ),
+    keywords=(
+        "secret_access_key",
+        "secretaccesskey",
+        "secret access key",
+        "secret-access-key",
+        "aws_secret",
+        "aws-secret",
+        "awssecret",
+    ),
+    validator="high_entropy",
+    confidence=0.9,
+    max_len=100,
+    examples=(
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY",  # AWS docs
+        'export AWS_SECRET_ACCESS_KEY="' + "Wk7nowZ7I4qyjmpYt3cY" + 'PtxLKvMEZm0TrIQAd7xI"',
+        '{"AccessKeyId": "ASIA...", "SecretAccessKey": "' + _AWS_SECRET + '"}',
+    ),
+    negatives=(
+        "aws_secret_access_key = <your secret key here>",
+        "aws_secret_access_key=XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+        "secret sauce " + _AWS_SECRET,
         "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
     ),
     builtin=True,
@@ -533,6 +591,7 @@ BUILTIN: tuple[DetectorSpec, ...] = (
     IP_ADDRESS,
     IBAN,
     AWS_ACCESS_KEY,
+    AWS_SECRET_KEY,
     GITHUB_TOKEN,
     JWT,
     PRIVATE_KEY,

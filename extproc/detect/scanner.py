@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from extproc.detect.decode import Budget, layers, maybe_encoded
 from extproc.detect.finding import Finding
 from extproc.detect.normalize import normalize
 from extproc.detect.prepass import KeywordIndex, Prefilter, Span, fold, merge_windows
@@ -15,6 +17,13 @@ from extproc.detect.validators import VALIDATORS
 
 # How far before a value context words are looked for, in characters.
 CONTEXT_WINDOW = 48
+# Negative context words come right before a value: at most this many
+# characters of punctuation and space between ('"version": "').
+NEGATIVE_GAP = 4
+# Decoded layers within decoded layers: ``%2540`` is two deep.
+MAX_DEPTH = 2
+# How far around an escape a decoding window reaches (plus the context window).
+MAX_DECODE_RADIUS = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,12 +34,15 @@ class _Detector:
     pattern: CompiledPattern
     validator: Callable[[str], bool] | None
     context: tuple[str, ...]
+    negative: tuple[str, ...]
     exact: CompiledPattern | None
     spec: DetectorSpec
 
     def score(self, text: str, folded: str, start: int, end: int) -> float | None:
         """Confidence of the value at ``start``..``end``, or None to drop it."""
         spec = self.spec
+        if self.negative and _word_right_before(folded, start, self.negative):
+            return None
         value = text[start:end]
         if self.validator is not None and not self.validator(value):
             if spec.invalid_confidence is not None and self.context_near(folded, start):
@@ -49,18 +61,35 @@ class _Detector:
 
     def context_near(self, folded: str, start: int) -> bool:
         """True if a context word, as a whole word, ends within the window before ``start``."""
-        low = max(start - CONTEXT_WINDOW, 0)
-        for word in self.context:
-            at = folded.find(word, low, start)
-            while at >= 0:
-                after = at + len(word)
-                # Only an alphanumeric edge of the word needs a boundary ("key=" needs none).
-                glued_before = at > 0 and word[0].isalnum() and folded[at - 1].isalnum()
-                glued_after = after < len(folded) and word[-1].isalnum() and folded[after].isalnum()
-                if not glued_before and not glued_after:
-                    return True
-                at = folded.find(word, at + 1, start)
-        return False
+        return _word_before(folded, start, self.context, CONTEXT_WINDOW)
+
+
+def _word_right_before(folded: str, start: int, words: tuple[str, ...]) -> bool:
+    """True if one of ``words`` ends right before ``start`` (punctuation between)."""
+    end = start
+    while end > 0 and start - end < NEGATIVE_GAP and not folded[end - 1].isalnum():
+        end -= 1
+    for word in words:
+        at = end - len(word)
+        if at >= 0 and folded.startswith(word, at) and not (at and folded[at - 1].isalnum()):
+            return True
+    return False
+
+
+def _word_before(folded: str, start: int, words: tuple[str, ...], window: int) -> bool:
+    """True if one of ``words``, as a whole word, lies within ``window`` before ``start``."""
+    low = max(start - window, 0)
+    for word in words:
+        at = folded.find(word, low, start)
+        while at >= 0:
+            after = at + len(word)
+            # Only an alphanumeric edge of the word needs a boundary ("key=" needs none).
+            glued_before = at > 0 and word[0].isalnum() and folded[at - 1].isalnum()
+            glued_after = after < len(folded) and word[-1].isalnum() and folded[after].isalnum()
+            if not glued_before and not glued_after:
+                return True
+            at = folded.find(word, at + 1, start)
+    return False
 
 
 def _check(spec: DetectorSpec) -> None:
@@ -117,6 +146,35 @@ def _resolve(candidates: list[Candidate]) -> list[Candidate]:
     return kept
 
 
+def _overlay(plain: list[Candidate], decoded: list[Candidate]) -> list[Candidate]:
+    """Plain findings, with decoded ones laid over them.
+
+    A decoded value replaces the plain findings it overlaps only when it
+    covers all of them at no lower confidence (a phone number's escaped digits
+    after the ``+3`` that alone looked like something). Otherwise it is most
+    often a view of the same characters (the payload of a JWT), and the plain,
+    direct evidence wins.
+    """
+    starts = [c[1] for c in plain]
+    dropped: set[int] = set()
+    extra = []
+    for candidate in _resolve(decoded):
+        confidence, start, end, _ = candidate
+        covered = []
+        i = bisect_right(starts, end - 1) - 1
+        while i >= 0 and plain[i][2] > start:
+            covered.append(i)
+            i -= 1
+        if all(
+            start <= plain[j][1] and plain[j][2] <= end and plain[j][0] <= confidence
+            for j in covered
+        ):
+            dropped.update(covered)
+            extra.append(candidate)
+    kept = [c for i, c in enumerate(plain) if i not in dropped]
+    return sorted(kept + extra, key=lambda c: c[1])
+
+
 def _choose(cluster: list[Candidate]) -> list[Candidate]:
     if len(cluster) < 2:
         return cluster
@@ -134,6 +192,7 @@ class Scanner:
         "_detectors",
         "_keywords",
         "_prefilter",
+        "_radius",
         "detector_ids",
         "max_len",
         "specs",
@@ -143,6 +202,7 @@ class Scanner:
     _detectors: tuple[_Detector, ...]
     _keywords: KeywordIndex
     _prefilter: Prefilter
+    _radius: int
     detector_ids: frozenset[str]
     max_len: int
     specs: tuple[DetectorSpec, ...]
@@ -157,6 +217,8 @@ class Scanner:
             "specs": specs,
             "detector_ids": frozenset(s.id for s in specs),
             "max_len": max((s.max_len for s in specs), default=0),
+            "_radius": min(max((s.max_len for s in specs), default=0), MAX_DECODE_RADIUS)
+            + CONTEXT_WINDOW,
             # Detectors that scan every text whole: no keyword, no prefilter.
             "without_keywords": tuple(
                 s.id for s in specs if not s.keywords and s.prefilter is None
@@ -188,12 +250,38 @@ class Scanner:
         return plan
 
     def scan(self, text: str) -> list[Finding]:
-        """Findings in ``text``, sorted by start, never overlapping."""
+        """Findings in ``text``, sorted by start, never overlapping.
+
+        Values hidden in an encoding (``extproc.detect.decode``) are found in
+        decoded layers, up to ``MAX_DEPTH`` deep; such a finding spans every
+        original character that encodes the value and keeps the confidence
+        the decoded value earns (see ``_overlay`` for overlaps with plain ones).
+        """
         if not text:
             return []
+        found = self._scan(text, 0, Budget())
+        return [Finding(self._detectors[i].id, s, e, c) for c, s, e, i in found]
+
+    def _scan(self, text: str, depth: int, budget: Budget) -> list[Candidate]:
         normalized = normalize(text)
         subject = normalized.text
-        folded = fold(subject)
+        found = _resolve(self._match(subject, fold(subject)))
+        if depth < MAX_DEPTH and maybe_encoded(subject):
+            decoded: list[Candidate] = []
+            for layer in layers(subject, self._radius, CONTEXT_WINDOW, budget):
+                for confidence, start, end, index in self._scan(layer.text, depth + 1, budget):
+                    if layer.touches_encoded(start, end):
+                        start, end = layer.original_span(start, end)
+                        decoded.append((confidence, start, end, index))
+            if decoded:
+                found = _overlay(found, decoded)
+        out = []
+        for confidence, start, end, index in found:
+            start, end = normalized.original_span(start, end)
+            out.append((confidence, start, end, index))
+        return out
+
+    def _match(self, subject: str, folded: str) -> list[Candidate]:
         plan = self._plan(subject, folded)
         candidates: list[Candidate] = []
         for index, detector in enumerate(self._detectors):
@@ -207,11 +295,7 @@ class Scanner:
                     confidence = detector.score(subject, folded, start, end)
                     if confidence is not None:
                         candidates.append((confidence, start, end, index))
-        findings = []
-        for confidence, start, end, index in _resolve(candidates):
-            start, end = normalized.original_span(start, end)
-            findings.append(Finding(self._detectors[index].id, start, end, confidence))
-        return findings
+        return candidates
 
 
 def build_scanner(specs: Sequence[DetectorSpec]) -> Scanner:
@@ -231,6 +315,7 @@ def build_scanner(specs: Sequence[DetectorSpec]) -> Scanner:
                 ),
                 validator=VALIDATORS[spec.validator] if spec.validator is not None else None,
                 context=tuple(dict.fromkeys(fold(w) for w in spec.context if w.strip())),
+                negative=tuple(dict.fromkeys(fold(w) for w in spec.negative_context if w.strip())),
                 exact=_compile(spec, spec.exact, builtin=spec.builtin) if spec.exact else None,
                 spec=spec,
             )

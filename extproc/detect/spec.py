@@ -41,6 +41,10 @@ class DetectorSpec:
     prefilter           for detectors without keywords: a cheap RE2 pattern that
                         matches inside every value (a necessary condition); the
                         detector then runs only within ``max_len`` of its hits.
+    negative_context    words that, right before the value (nothing but a few
+                        spaces or punctuation between), say it is something
+                        else: the match is dropped ("version 1.2.3.0" is no
+                        IP address, "EAN 4334751161885" no card).
     """
 
     id: str
@@ -59,3 +63,4 @@ class DetectorSpec:
     exact_confidence: float | None = None
     invalid_confidence: float | None = None
     prefilter: str | None = None
+    negative_context: tuple[str, ...] = ()

@@ -8,7 +8,10 @@ the detectors' values:
 * tokens without spaces (emails, keys, tokens, IPs, JWTs, compact IBANs):
   the trailing run of non-space characters;
 * numbers written in groups (cards, phones, SSNs, spaced IBANs): the
-  trailing run of digits, capitals, spaces and ``-().+/``;
+  trailing run of digits (any script), capitals, spaces (no-break and thin
+  ones too), ``-().+/``, zero-width characters and the escapes that hide a
+  digit or a space (``&#52;``, ``%20``, ``\\u0034``), capped in *decoded*
+  characters so an encoded value is held as long as its plain form;
 * an open PEM block (``-----BEGIN`` without its ``-----END`` yet): all of it;
 * phrases (keyword lists, custom patterns that allow spaces): the longest
   end that is the start of a phrase, or, for patterns, their whole reach.
@@ -24,7 +27,14 @@ from collections.abc import Callable, Sequence
 from extproc.detect.spec import DetectorSpec
 
 _NON_SPACE = re.compile(r"\S*\Z")
-_GROUPED = re.compile(r"[0-9A-Z\s\-().+/]*\Z")
+_ZERO_WIDTH = "\u00ad\u200b-\u200d\u2060\ufeff"
+_ESCAPE = r"&#[xX]?[0-9A-Fa-f]{1,7};?|%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}"
+# ``&#;%\\xu`` also hold an escape still arriving ("&#5", "%2").
+_GROUPED = re.compile(f"[\\dA-Z\\s\\-().+/{_ZERO_WIDTH}&#;%\\\\xu]*\\Z")
+# One decoded character: an escape or a character, with any zero-width ones after it.
+_DECODED_CHAR = re.compile(f"(?:{_ESCAPE}|.)[{_ZERO_WIDTH}]*", re.S)
+# Escapes make a value longer than its decoded form; &#x00034; is 9 for 1.
+_ESCAPE_WIDTH = 9
 _PEM_BEGIN = "-----BEGIN"
 _PEM_CLOSED = re.compile(r"-----END[ A-Z0-9]*-----")
 _SPACE_IN_PATTERN = re.compile(r"\\s| |\.|\[\^")
@@ -34,6 +44,15 @@ def _trailing(pattern: re.Pattern[str], text: str, cap: int) -> int:
     window = text[-cap:] if cap < len(text) else text
     m = pattern.search(window)
     return len(m.group()) if m else 0
+
+
+def _grouped(text: str, cap: int) -> int:
+    """The trailing grouped run of ``text``, at most ``cap`` decoded characters."""
+    run = _trailing(_GROUPED, text, cap * _ESCAPE_WIDTH)
+    if run <= cap:
+        return run
+    chars = _DECODED_CHAR.findall(text, len(text) - run)
+    return sum(len(char) for char in chars[-cap:])
 
 
 def _phrase_prefix(text: str, phrases: Sequence[str], longest: int) -> int:
@@ -66,7 +85,7 @@ def build_tail(specs: Sequence[DetectorSpec], cap: int) -> Callable[[str], int]:
 
     def tail(text: str) -> int:
         hold = _trailing(_NON_SPACE, text, token_cap)
-        hold = max(hold, _trailing(_GROUPED, text, grouped_cap))
+        hold = max(hold, _grouped(text, grouped_cap))
         if pem_cap:
             # ("-----BEG" still arriving is a token run, held by the first rule.)
             begin = text.rfind(_PEM_BEGIN, max(0, len(text) - pem_cap))

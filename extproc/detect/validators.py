@@ -12,6 +12,7 @@ import binascii
 import ipaddress
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
@@ -47,10 +48,12 @@ _ISSUERS: tuple[tuple[str, str, frozenset[int]], ...] = (
     ("644", "649", frozenset(range(16, 20))),
     ("65", "65", frozenset(range(16, 20))),
     ("3528", "3589", frozenset(range(16, 20))),  # JCB
+    ("1800", "1800", frozenset({15})),
+    ("2131", "2131", frozenset({15})),
     ("300", "305", frozenset(range(14, 20))),  # Diners Club
     ("3095", "3095", frozenset(range(14, 20))),
     ("36", "36", frozenset(range(14, 20))),
-    ("38", "39", frozenset(range(16, 20))),
+    ("38", "39", frozenset(range(14, 20))),
     ("62", "62", frozenset(range(16, 20))),  # UnionPay
     ("5018", "5018", frozenset(range(12, 20))),  # Maestro
     ("5020", "5020", frozenset(range(12, 20))),
@@ -155,12 +158,19 @@ def _nanp_ok(digits: str) -> bool:
     return not (exchange == "555" and line.startswith("01"))
 
 
+_EXTENSION = re.compile(r" ?(?:x|ext\.?) ?[0-9]{1,5}\Z")
+_TRUNK = "(0)"
+
+
 def phone(value: str) -> bool:
     """A plausible phone number: E.164 when it starts with ``+``, else US NANP.
 
     A number written without any separator and without ``+`` is not plausible on
-    its own (order numbers, timestamps): only context words can make it one.
+    its own (order numbers, timestamps): only context words can make it one. An
+    extension (``x123``, ``ext. 123``) and the ``(0)`` of a trunk prefix are not
+    part of the number.
     """
+    value = _EXTENSION.sub("", value).replace(_TRUNK, "", 1)
     digits = _strip(value).lstrip("+")
     if not digits.isascii() or not digits.isdigit():
         return False
@@ -209,18 +219,46 @@ def shannon_entropy(text: str) -> float:
 _DIGITS = frozenset("0123456789")
 
 
+def _classes(text: str) -> int:
+    return (text != text.lower()) + (text != text.upper()) + (not _DIGITS.isdisjoint(text))
+
+
 def high_entropy(value: str) -> bool:
     """A random-looking token body, not a placeholder or a hyphenated phrase.
 
     The longest run between ``-``/``_`` separators must be at least 16 characters,
     mix at least two of upper case, lower case and digits, and carry at least
     3 bits of entropy per character (``XXXX...`` or ``your-key-here`` fail).
+    Bodies that separators cut short (URL-safe base64 holds ``-`` and ``_``;
+    Slack's numeric groups) are judged whole: everything after the prefix, at
+    least 24 characters with a run of 8 or more, with the same mix and entropy.
     """
-    body = max(value.replace("_", "-").split("-"), key=len)
-    if len(body) < 16:
-        return False
-    classes = (body != body.lower()) + (body != body.upper()) + (not _DIGITS.isdisjoint(body))
-    return classes >= 2 and shannon_entropy(body) >= 3.0
+    parts = value.replace("_", "-").split("-")
+    body = max(parts, key=len)
+    if len(body) >= 16 and _classes(body) >= 2 and shannon_entropy(body) >= 3.0:
+        return True
+    rest = "".join(parts[1:])
+    return (
+        len(rest) >= 24 and len(body) >= 8 and _classes(rest) >= 2 and shannon_entropy(rest) >= 3.0
+    )
+
+
+_BASE32 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+
+
+def aws_key_id(value: str) -> bool:
+    """An AWS access key id: the exact format (a 4-letter prefix, 16 base32
+    characters) with a random-looking body, else a plausible token body.
+
+    A base32 body has no lower case and often no digit, so ``high_entropy``'s
+    mix of classes would refuse one key in thirty; its entropy alone tells a
+    key from ``XXXX...`` or ``EXAMPLEEXAMPLE``.
+    """
+    body = value[4:]
+    if len(body) == 16 and _BASE32.issuperset(body):
+        # One random body in 10^5 falls under 2.5 bits; EXAMPLEEXAMPLEEX has 2.48.
+        return shannon_entropy(body) >= 2.5
+    return high_entropy(value)
 
 
 VALIDATORS: Mapping[str, Callable[[str], bool]] = MappingProxyType(
@@ -234,5 +272,6 @@ VALIDATORS: Mapping[str, Callable[[str], bool]] = MappingProxyType(
         "phone": phone,
         "jwt": jwt,
         "high_entropy": high_entropy,
+        "aws_key_id": aws_key_id,
     }
 )

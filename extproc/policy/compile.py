@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from extproc.detect.catalogue import BUILTIN
@@ -13,6 +13,9 @@ from extproc.detect.spec import DetectorSpec
 from extproc.policy.load import PolicyError
 from extproc.policy.model import (
     Action,
+    Attribution,
+    Budget,
+    Cap,
     Direction,
     Limits,
     Match,
@@ -23,6 +26,51 @@ from extproc.policy.model import (
 __all__ = ["Action", "CompiledPolicy", "Direction", "compile_policy"]
 
 _Key = tuple[str, Direction]
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeLimit:
+    """A rule's ``max_values``: distinct values of ``detectors`` in one request or response."""
+
+    entry: str  # e.g. "rules[2]", for logs
+    detectors: frozenset[str]
+    max_values: int
+    action: Action  # BLOCK or LOG
+    directions: frozenset[Direction]
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLimit:
+    """A budget with its globs resolved to detector ids."""
+
+    budget: Budget
+    detectors: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Governance:
+    """Attribution, volume rules, budgets and size caps, resolved once.
+
+    ``counted`` holds, per direction, the detectors whose values some volume
+    rule or budget counts (their keyed hashes are taken; nobody else's are).
+    """
+
+    attribution: Attribution = field(default_factory=Attribution)
+    volume: tuple[VolumeLimit, ...] = ()
+    budgets: tuple[BudgetLimit, ...] = ()
+    caps: tuple[Cap, ...] = ()
+    counted: Mapping[Direction, frozenset[str]] = field(
+        default_factory=lambda: MappingProxyType({d: frozenset() for d in Direction})
+    )
+
+    @property
+    def active(self) -> bool:
+        """False when the policy sets no volume rule, budget or cap: nothing to count."""
+        return bool(self.volume or self.budgets or self.caps)
+
+    def cap(self, path: str) -> Cap | None:
+        """The first cap whose path prefixes fit ``path``."""
+        return next((c for c in self.caps if c.fits(path)), None)
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -41,6 +89,7 @@ class CompiledPolicy:
     allow_values: frozenset[str]
     warnings: tuple[str, ...]
     _allow_normalised: frozenset[str]
+    governance: Governance = Governance()
 
     @property
     def name(self) -> str:
@@ -111,10 +160,12 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     except ValueError as e:
         raise PolicyError([policy.at("rules", f"cannot build the scanner: {e}")]) from None
     allow = frozenset(policy.allow_values)
+    governance, governance_warnings = _governance(policy, resolved)
     warnings = [
         *_unused(policy, deciding, enabled),
         *_unkeyed(policy, scanner),
         *_allow_warnings(policy, scanner),
+        *governance_warnings,
     ]
     return CompiledPolicy(
         parsed=policy,
@@ -123,7 +174,64 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         allow_values=allow,
         warnings=tuple(warnings),
         _allow_normalised=frozenset(normalise(v) for v in allow),
+        governance=governance,
     )
+
+
+def _governance(
+    policy: Policy, resolved: Mapping[_Key, tuple[Action, float]]
+) -> tuple[Governance, list[str]]:
+    """Resolve volume rules and budgets to the detectors enabled in their directions."""
+
+    def ids(globs: tuple[str, ...], directions: frozenset[Direction]) -> frozenset[str]:
+        return frozenset(
+            d for d, direction in resolved if direction in directions and _fits(d, globs)
+        )
+
+    warnings: list[str] = []
+    volume: list[VolumeLimit] = []
+    for i, rule in enumerate(policy.rules):
+        if rule.max_values is None:
+            continue
+        directions = frozenset(d for d in Direction if rule.action(d) not in (None, Action.OFF))
+        detectors = ids(rule.detectors, directions)
+        if not detectors:
+            warnings.append(
+                policy.at(f"rules[{i}].max_values", "counts no detector that is on: never applies")
+            )
+            continue
+        volume.append(
+            VolumeLimit(f"rules[{i}]", detectors, rule.max_values, rule.bulk_action, directions)
+        )
+    budgets: list[BudgetLimit] = []
+    for i, budget in enumerate(policy.budgets):
+        detectors = ids(budget.detectors, frozenset(budget.directions))
+        if not detectors:
+            warnings.append(
+                policy.at(
+                    f"budgets[{i}]",
+                    "counts no detector that a rule turns on in its direction: never applies",
+                )
+            )
+            continue
+        budgets.append(BudgetLimit(budget, detectors))
+    counted: dict[Direction, frozenset[str]] = {}
+    for d in Direction:
+        sets = [v.detectors for v in volume if d in v.directions]
+        sets += [b.detectors for b in budgets if d in b.budget.directions]
+        counted[d] = frozenset[str]().union(*sets)
+    governance = Governance(
+        attribution=policy.attribution,
+        volume=tuple(volume),
+        budgets=tuple(budgets),
+        caps=policy.caps,
+        counted=MappingProxyType(counted),
+    )
+    return governance, warnings
+
+
+def _fits(detector: str, globs: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(detector, g) for g in globs)
 
 
 def _resolve(

@@ -18,10 +18,11 @@ import yaml
 from yaml.reader import ReaderError
 
 from extproc.detect.catalogue import BUILTIN
-from extproc.policy.detectors import DetectorReader
+from extproc.policy.governance import BULK_ACTIONS, GovernanceReader
 from extproc.policy.model import (
     DEFAULT_REDACTION,
     Action,
+    Attribution,
     Limits,
     Match,
     OnOversize,
@@ -44,6 +45,9 @@ _TOP = {
     "redaction": False,
     "hash_key_env": False,
     "limits": False,
+    "attribution": False,
+    "budgets": False,
+    "caps": False,
 }
 _MATCH = {"hosts": False, "path_prefixes": False}
 _RULE = {
@@ -52,6 +56,8 @@ _RULE = {
     "response": False,
     "threshold": False,
     "description": False,
+    "max_values": False,
+    "bulk_action": False,
 }
 _ALLOW = {"values": True}
 _LIMITS = {"max_body_bytes": False, "on_oversize": False, "on_undecodable": False}
@@ -110,7 +116,7 @@ def _is_glob(pattern: str) -> bool:
     return not _GLOB_CHARS.isdisjoint(pattern)
 
 
-class _PolicyReader(DetectorReader):
+class _PolicyReader(GovernanceReader):
     def policy(self, root: yaml.Node) -> Policy | None:
         keys = self.mapping(root, "", _TOP)
         if keys is None:
@@ -129,6 +135,16 @@ class _PolicyReader(DetectorReader):
         redaction = self._redaction(keys.get("redaction"))
         hash_key_env = self._hash_key_env(keys.get("hash_key_env"))
         limits = self._limits(keys["limits"]) if "limits" in keys else Limits()
+        attribution = (
+            self.attribution(keys["attribution"]) if "attribution" in keys else Attribution()
+        )
+        budgets = self.sections(
+            keys.get("budgets"),
+            "budgets",
+            lambda n, e: self.budget(n, e, lambda d, sub: self._detector_ref(d, sub, known)),
+        )
+        self.unique_budget_ids(budgets)
+        caps = self.sections(keys.get("caps"), "caps", lambda n, e: self.cap(n, e, self._prefix))
         return Policy(
             source=self.source,
             name=name,
@@ -141,6 +157,9 @@ class _PolicyReader(DetectorReader):
             redaction=redaction,
             hash_key_env=hash_key_env,
             limits=limits,
+            attribution=attribution,
+            budgets=budgets,
+            caps=caps,
             lines=MappingProxyType(dict(self.lines)),
         )
 
@@ -244,12 +263,27 @@ class _PolicyReader(DetectorReader):
         if "threshold" in keys:
             level = self.choice(keys["threshold"], f"{entry}.threshold", "threshold", _LEVELS)
             threshold = Threshold[level] if level is not None else None
+        max_values = None
+        if "max_values" in keys:
+            max_values = self.positive(keys["max_values"], f"{entry}.max_values")
+        bulk_action = Action.BLOCK
+        if "bulk_action" in keys:
+            if "max_values" not in keys:
+                self.error(
+                    keys["bulk_action"], f"{entry}.bulk_action", "has no effect without max_values"
+                )
+            chosen = self.choice(
+                keys["bulk_action"], f"{entry}.bulk_action", "action", BULK_ACTIONS
+            )
+            bulk_action = Action(chosen) if chosen is not None else bulk_action
         return Rule(
             detectors=detectors,
             request=request,
             response=response,
             threshold=threshold,
             description=self.text(keys.get("description"), f"{entry}.description", ""),
+            max_values=max_values,
+            bulk_action=bulk_action,
         )
 
     def _detector_ref(self, node: yaml.Node, entry: str, known: frozenset[str]) -> None:

@@ -95,6 +95,10 @@ class Rule:
     response: Action | None = None
     threshold: Threshold | None = None
     description: str = ""
+    # Bulk exfiltration: more distinct values than this in one request or
+    # response gives the exchange ``bulk_action`` (block or log).
+    max_values: int | None = None
+    bulk_action: Action = Action.BLOCK
 
     def action(self, direction: Direction) -> Action | None:
         return self.request if direction is Direction.REQUEST else self.response
@@ -123,6 +127,70 @@ class Limits:
     on_undecodable: OnOversize = OnOversize.BLOCK
 
 
+# Where the client of an exchange is read from, in the default order of preference.
+SOURCES = ("principal", "jwt", "api_key", "address", "host", "route")
+DEFAULT_SOURCES = ("principal", "jwt", "api_key", "address", "host")
+OTHER_CLASS = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientGroup:
+    """A client class for metrics: clients whose ``source:identity`` fits a glob."""
+
+    name: str
+    clients: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    sources: tuple[str, ...] = DEFAULT_SOURCES
+    jwt_header: str = "authorization"
+    api_key_headers: tuple[str, ...] = ("authorization", "x-api-key")
+    groups: tuple[ClientGroup, ...] = ()
+
+
+class OnError(Enum):
+    """What a budget does when its shared store cannot answer in time."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """At most ``max_values`` distinct values per client per window."""
+
+    id: str
+    detectors: tuple[str, ...]
+    max_values: int
+    window_seconds: int
+    sliding: bool = True
+    directions: tuple[Direction, ...] = (Direction.REQUEST, Direction.RESPONSE)
+    action: Action = Action.BLOCK  # or LOG: an alert, the exchange passes
+    on_error: OnError = OnError.OPEN
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Cap:
+    """Size caps for the routes under ``path_prefixes`` (empty: every route)."""
+
+    path_prefixes: tuple[str, ...] = ()
+    prompt_bytes: int | None = None
+    prompt_tokens: int | None = None
+    answer_bytes: int | None = None
+    answer_tokens: int | None = None
+
+    def fits(self, path: str) -> bool:
+        return not self.path_prefixes or any(path.startswith(p) for p in self.path_prefixes)
+
+    def max_bytes(self, direction: Direction) -> int | None:
+        return self.prompt_bytes if direction is Direction.REQUEST else self.answer_bytes
+
+    def max_tokens(self, direction: Direction) -> int | None:
+        return self.prompt_tokens if direction is Direction.REQUEST else self.answer_tokens
+
+
 DEFAULT_REDACTION = "[REDACTED:{detector}]"
 
 
@@ -141,6 +209,9 @@ class Policy:
     redaction: str = DEFAULT_REDACTION
     hash_key_env: str | None = None
     limits: Limits = Limits()
+    attribution: Attribution = Attribution()
+    budgets: tuple[Budget, ...] = ()
+    caps: tuple[Cap, ...] = ()
     lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     def at(self, entry: str, message: str) -> str:

@@ -1,11 +1,18 @@
-"""The gRPC server: ext_proc service, health, policy reload, graceful drain."""
+"""The gRPC server: ext_proc service, health, policy reload, graceful drain, TLS.
+
+One process, one ``grpc.aio`` server. ``extproc.wire.workers`` runs several
+of these on one port; each is the same as a lone one.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -17,12 +24,15 @@ from extproc.settings import Settings
 from extproc.wire.pb import external_processor_pb2_grpc
 from extproc.wire.service import ExternalProcessor, InspectorFactory
 
+if TYPE_CHECKING:
+    from extproc.govern.guard import Governor
+
 log = logging.getLogger("extproc.server")
 
 SERVICE_NAME = "envoy.service.ext_proc.v3.ExternalProcessor"
 
 
-def _pass_factory(_: Mapping[str, str]) -> Inspector:
+def _pass_factory(_metadata: Mapping[str, str], _attributes: Mapping[str, object]) -> Inspector:
     return PassInspector()
 
 
@@ -34,7 +44,87 @@ def inspector_factory(
         return _pass_factory, None
     from extproc.dlp import policy_inspectors
 
-    return policy_inspectors(settings.policy, recorder)
+    return policy_inspectors(settings.policy, recorder, governor(settings, recorder))
+
+
+def governor(settings: Settings, recorder: Recorder = NOOP) -> Governor:
+    """The hash key and the budget store: Redis when a URL is set, else memory."""
+    from extproc.govern.guard import Governor
+    from extproc.govern.keys import Hasher
+
+    store = None
+    if settings.redis_url:
+        from extproc.govern.redis_store import RedisBudgets
+
+        store = RedisBudgets.from_url(settings.redis_url, settings.redis_timeout)
+        store.check()  # logs a warning if Redis is not there yet; budgets then fail per policy
+    elif settings.workers > 1:
+        log.info(
+            "budgets, if a policy sets any, are counted per worker process; "
+            "set EXTPROC_REDIS_URL to share them",
+            extra={"workers": settings.workers},
+        )
+    key = settings.hash_key.encode() if settings.hash_key else None
+    return Governor(Hasher(key), store, recorder)
+
+
+class CertificateFiles:
+    """The TLS certificate, key and client CA as files, read again when they change.
+
+    grpc asks ``fetch`` before every TLS handshake (that is, per new
+    connection: Envoy keeps its connections, so this is rare). A change is
+    seen by the files' size and modification time; a file that cannot be read
+    or a pair grpc refuses keeps the previous certificate serving.
+    """
+
+    def __init__(self, cert: str, key: str, client_ca: str | None = None) -> None:
+        self._paths = tuple(Path(p) for p in (cert, key, client_ca) if p is not None)
+        self._cert, self._key, self._client_ca = Path(cert), Path(key), client_ca
+        self._signature = self._stat()
+        self.initial = self._load()  # errors here stop the server from starting
+        self.reloads = 0
+
+    def _stat(self) -> tuple[tuple[int, int], ...]:
+        out = []
+        for path in self._paths:
+            st = path.stat()
+            out.append((st.st_mtime_ns, st.st_size))
+        return tuple(out)
+
+    def _load(self) -> grpc.ServerCertificateConfiguration:
+        ca = Path(self._client_ca).read_bytes() if self._client_ca else None
+        pair = (self._key.read_bytes(), self._cert.read_bytes())
+        return grpc.ssl_server_certificate_configuration([pair], root_certificates=ca)
+
+    def fetch(self) -> grpc.ServerCertificateConfiguration | None:
+        try:
+            signature = self._stat()
+            if signature == self._signature:
+                return None
+            config = self._load()
+        except Exception:  # a half-written file: keep serving the last good one
+            log.warning("TLS files changed but cannot be read; keeping the current ones")
+            return None
+        self._signature = signature
+        self.reloads += 1
+        log.info("TLS certificate reloaded", extra={"cert": str(self._cert)})
+        return config
+
+    def credentials(self) -> grpc.ServerCredentials:
+        return grpc.dynamic_ssl_server_credentials(
+            self.initial,
+            self.fetch,
+            require_client_authentication=self._client_ca is not None,
+        )
+
+
+def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    """TLS (and mTLS with a client CA) if certificate files are set, else None."""
+    if settings.tls_cert is None or settings.tls_key is None:
+        return None
+    return CertificateFiles(
+        settings.tls_cert, settings.tls_key, settings.tls_client_ca
+    ).credentials()
 
 
 def build_server(
@@ -57,7 +147,11 @@ def build_server(
     )
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    port = server.add_insecure_port(settings.listen)
+    credentials = server_credentials(settings)
+    if credentials is None:
+        port = server.add_insecure_port(settings.listen)
+    else:
+        port = server.add_secure_port(settings.listen, credentials)
     if port == 0:
         raise OSError(f"cannot listen on {settings.listen}")
     return server, health, port
@@ -77,17 +171,56 @@ async def _reload_loop(step: Callable[[], None], interval: float) -> None:
             log.exception("policy reload step failed")
 
 
+async def _memory_report(interval: float) -> None:
+    """``EXTPROC_DEBUG_MEMORY=SECONDS``: log where Python memory grew since the
+    first snapshot, every SECONDS (tracemalloc; slows the server: debug only)."""
+    import tracemalloc
+
+    tracemalloc.start(8)
+    first = tracemalloc.take_snapshot()
+    while True:
+        await asyncio.sleep(interval)
+        now = tracemalloc.take_snapshot()
+        top = now.compare_to(first, "traceback")[:10]
+        for stat in top:
+            where = [f"{f.filename}:{f.lineno}" for f in stat.traceback][-4:]
+            log.info(
+                "memory growth",
+                extra={
+                    "kib": round(stat.size_diff / 1024, 1),
+                    "count": stat.count_diff,
+                    "at": where,
+                },
+            )
+
+
 async def serve(
     settings: Settings,
     on_ready: Callable[[int], None] | None = None,
     recorder: Recorder = NOOP,
+    before_bind: Callable[[], None] | None = None,
 ) -> None:
-    """Run until SIGTERM/SIGINT, then drain open streams for the grace period."""
+    """Run until SIGTERM/SIGINT, then drain open streams for the grace period.
+
+    ``before_bind`` runs once the policy is loaded, before the port is bound
+    (workers wait there for each other, so the port opens for all at once).
+    """
     factory, reload_step = inspector_factory(settings, recorder)
+    if before_bind is not None:
+        before_bind()
     server, health, port = build_server(settings, factory, recorder)
     await server.start()
     await _set_health(health, health_pb2.HealthCheckResponse.SERVING)
-    log.info("serving", extra={"listen": settings.listen, "port": port})
+    log.info(
+        "serving",
+        extra={
+            "listen": settings.listen,
+            "port": port,
+            "tls": settings.tls_cert is not None,
+            "mtls": settings.tls_client_ca is not None,
+            "pid": os.getpid(),
+        },
+    )
     if on_ready is not None:
         on_ready(port)
 
@@ -95,6 +228,9 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    memory = None
+    if os.environ.get("EXTPROC_DEBUG_MEMORY"):
+        memory = asyncio.create_task(_memory_report(float(os.environ["EXTPROC_DEBUG_MEMORY"])))
     reloader = None
     if reload_step is not None and settings.reload_interval > 0:
         reloader = asyncio.create_task(_reload_loop(reload_step, settings.reload_interval))
@@ -103,7 +239,8 @@ async def serve(
     finally:
         log.info("draining", extra={"grace_period": settings.grace_period})
         await _set_health(health, health_pb2.HealthCheckResponse.NOT_SERVING)
-        if reloader is not None:
-            reloader.cancel()
+        for task in (reloader, memory):
+            if task is not None:
+                task.cancel()
         await server.stop(settings.grace_period)
         log.info("stopped")

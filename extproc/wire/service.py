@@ -8,16 +8,16 @@ message, of the same phase.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from time import perf_counter
 from typing import Any
 
 import grpc
-from google.protobuf import struct_pb2
+from google.protobuf import json_format, struct_pb2
 
 from extproc.exchange import REQUEST, RESPONSE, BodyMode, Exchange, Immediate, Inspector, Reply
 from extproc.recording import NOOP, Recorder
-from extproc.wire.pb import base_pb2, external_processor_pb2_grpc, processing_mode_pb2
+from extproc.wire.pb import base_pb2, external_processor_pb2_grpc
 from extproc.wire.pb import external_processor_pb2 as pb
 
 log = logging.getLogger("extproc.wire")
@@ -32,41 +32,87 @@ def headers_of(header_map: base_pb2.HeaderMap) -> dict[str, str]:
         raw = h.raw_value
         value = raw.decode("utf-8", "surrogateescape") if raw else h.value
         key = h.key
-        out[key] = f"{out[key]},{value}" if key in out and not key.startswith(":") else value
+        if key in out and key[0] != ":":
+            out[key] = f"{out[key]},{value}"
+        else:
+            out[key] = value
     return out
 
 
-def header_mutation(reply_set: list[tuple[str, str]], remove: list[str]) -> pb.HeaderMutation:
-    mutation = pb.HeaderMutation(remove_headers=remove)
+def _fill_mutation(
+    mutation: pb.HeaderMutation, reply_set: Iterable[tuple[str, str]], remove: list[str]
+) -> None:
+    if remove:
+        mutation.remove_headers.extend(remove)
     for key, value in reply_set:
         option = mutation.set_headers.add()
         # A mutation that sets only `value` yields an empty header: use raw_value.
         option.header.key = key
         option.header.raw_value = value.encode("utf-8", "surrogateescape")
         option.append_action = _OVERWRITE
+
+
+def header_mutation(reply_set: list[tuple[str, str]], remove: list[str]) -> pb.HeaderMutation:
+    mutation = pb.HeaderMutation()
+    _fill_mutation(mutation, reply_set, remove)
     return mutation
 
 
 def immediate_response(answer: Immediate) -> pb.ProcessingResponse:
     """The ImmediateResponse message (dynamic metadata is added by the caller)."""
-    imm = pb.ImmediateResponse(body=answer.body, details=answer.details)
+    resp = pb.ProcessingResponse()
+    imm = resp.immediate_response
+    imm.body = answer.body
+    imm.details = answer.details
     imm.status.code = answer.status  # type: ignore[assignment]
     if answer.headers:
-        imm.headers.CopyFrom(header_mutation(list(answer.headers), []))
-    return pb.ProcessingResponse(immediate_response=imm)
+        _fill_mutation(imm.headers, answer.headers, [])
+    return resp
 
 
-def _common(reply: Reply, full_duplex: bool, end_of_stream: bool) -> pb.CommonResponse:
-    common = pb.CommonResponse()
+def _fill_common(
+    common: pb.CommonResponse, reply: Reply, full_duplex: bool, end_of_stream: bool
+) -> None:
+    """Fill the answer in place: a body is copied into the message once, not
+    again into each enclosing message."""
+    common.SetInParent()  # an answer that changes nothing still names its phase
     if reply.set_headers or reply.remove_headers:
-        common.header_mutation.CopyFrom(header_mutation(reply.set_headers, reply.remove_headers))
+        _fill_mutation(common.header_mutation, reply.set_headers, reply.remove_headers)
     if full_duplex:
         streamed = common.body_mutation.streamed_response
         streamed.body = reply.body or b""
         streamed.end_of_stream = end_of_stream
     elif reply.body is not None:
         common.body_mutation.body = reply.body
-    return common
+
+
+_SCALARS = (str, bool, int, float, type(None))
+_STRUCT_CACHE_SIZE = 512
+
+
+class _MetadataCache:
+    """Dynamic metadata as a Struct, built once per distinct value.
+
+    Decisions repeat (``{"policy": "default", "request": "pass", ...}``), and
+    ``Struct.update`` is pure-Python protobuf code: a few microseconds per
+    message saved. Only flat dicts of scalars are cached, in a bounded dict.
+    """
+
+    def __init__(self, namespace: str) -> None:
+        self._namespace = namespace
+        self._cache: dict[tuple[tuple[str, type, object], ...], struct_pb2.Struct] = {}
+
+    def struct(self, data: Mapping[str, object]) -> struct_pb2.Struct:
+        if not all(isinstance(v, _SCALARS) for v in data.values()):
+            return _struct({self._namespace: data})
+        # The type is part of the key: True == 1, but a bool is not a number.
+        key = tuple((k, v.__class__, v) for k, v in data.items())
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) >= _STRUCT_CACHE_SIZE:
+                self._cache.clear()
+            found = self._cache[key] = _struct({self._namespace: data})
+        return found
 
 
 def _struct(data: Mapping[str, Any]) -> struct_pb2.Struct:
@@ -75,19 +121,52 @@ def _struct(data: Mapping[str, Any]) -> struct_pb2.Struct:
     return s
 
 
-def _mode_override(reply: Reply) -> processing_mode_pb2.ProcessingMode | None:
+def _fill_mode_override(resp: pb.ProcessingResponse, reply: Reply) -> None:
     if reply.request_body_mode is None and reply.response_body_mode is None:
-        return None
-    mode = processing_mode_pb2.ProcessingMode()
+        return
+    mode = resp.mode_override
     if reply.request_body_mode is not None:
         mode.request_body_mode = int(reply.request_body_mode)  # type: ignore[assignment]
     if reply.response_body_mode is not None:
         mode.response_body_mode = int(reply.response_body_mode)  # type: ignore[assignment]
-    return mode
 
 
-# Stream metadata (gRPC initial metadata, e.g. a per-route ``x-dlp-policy``) -> inspector.
-InspectorFactory = Callable[[Mapping[str, str]], Inspector]
+# Stream metadata (gRPC initial metadata, e.g. a per-route ``x-dlp-policy``) and
+# Envoy's request attributes (``attributes_of``) -> inspector.
+InspectorFactory = Callable[[Mapping[str, str], Mapping[str, object]], Inspector]
+
+
+def attributes_of(request: pb.ProcessingRequest) -> dict[str, object]:
+    """Envoy's ``request_attributes`` (sent with the first message), as plain
+    values by attribute name (``source.address``, ``source.principal``...)."""
+    out: dict[str, object] = {}
+    for struct in request.attributes.values():
+        out.update(json_format.MessageToDict(struct))
+    return out
+
+
+class _Attributes(Mapping[str, object]):
+    """``attributes_of``, converted on first read: most exchanges never read them."""
+
+    __slots__ = ("_request", "_values")
+
+    def __init__(self, request: pb.ProcessingRequest) -> None:
+        self._request: pb.ProcessingRequest | None = request
+        self._values: dict[str, object] = {}
+
+    def _all(self) -> dict[str, object]:
+        if self._request is not None:
+            self._values, self._request = attributes_of(self._request), None
+        return self._values
+
+    def __getitem__(self, key: str) -> object:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def stream_metadata(context: grpc.aio.ServicerContext[Any, Any] | None) -> dict[str, str]:
@@ -113,6 +192,7 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
         self._new_inspector = new_inspector
         self._namespace = metadata_namespace
         self._recorder = recorder
+        self._metadata = _MetadataCache(metadata_namespace)
 
     async def Process(
         self,
@@ -125,17 +205,18 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
         phase: str | None = None
         try:
             async for request in request_iterator:
-                started = time.perf_counter()
+                started = perf_counter()
                 phase = request.WhichOneof("request")
                 if exchange is None:
-                    exchange = Exchange(self._new_inspector(stream_metadata(context)))
+                    inspector = self._new_inspector(stream_metadata(context), _Attributes(request))
+                    exchange = Exchange(inspector)
                     if request.HasField("protocol_config"):
                         cfg = request.protocol_config
                         exchange.configure(
                             BodyMode(cfg.request_body_mode), BodyMode(cfg.response_body_mode)
                         )
-                responses = self._handle(exchange, request)
-                recorder.message_handled(_direction_of(phase), time.perf_counter() - started)
+                responses = self._handle(exchange, request, phase)
+                recorder.message_handled(_direction_of(phase), perf_counter() - started)
                 for response in responses:
                     yield response
                 if exchange.finished:
@@ -157,8 +238,11 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
                 self._emit_close(exchange)
             recorder.stream_ended()
 
-    def _handle(self, ex: Exchange, request: pb.ProcessingRequest) -> list[pb.ProcessingResponse]:
-        phase = request.WhichOneof("request")
+    def _handle(
+        self, ex: Exchange, request: pb.ProcessingRequest, phase: str | None = None
+    ) -> list[pb.ProcessingResponse]:
+        if phase is None:
+            phase = request.WhichOneof("request")
         if phase == "request_headers":
             h = request.request_headers
             reply = ex.on_headers(REQUEST, headers_of(h.headers), h.end_of_stream)
@@ -171,13 +255,17 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
             direction = REQUEST if phase == "request_body" else RESPONSE
             body = request.request_body if direction is REQUEST else request.response_body
             full_duplex = ex.mode(direction) is BodyMode.FULL_DUPLEX_STREAMED
-            reply = ex.on_body(direction, body.body, body.end_of_stream)
+            chunk = body.body
+            end_of_stream = body.end_of_stream
+            reply = ex.on_body(direction, chunk, end_of_stream)
             if reply.immediate is not None:
                 return [self._immediate(reply)]
             if full_duplex and reply.body is None:
-                reply.body = body.body
-            common = _common(reply, full_duplex, body.end_of_stream)
-            return [self._response(phase, pb.BodyResponse(response=common), reply)]
+                reply.body = chunk
+            resp = pb.ProcessingResponse()
+            _fill_common(getattr(resp, phase).response, reply, full_duplex, end_of_stream)
+            self._add_metadata(resp, reply)
+            return [resp]
         if phase == "request_trailers" or phase == "response_trailers":
             direction = REQUEST if phase == "request_trailers" else RESPONSE
             trailers = (
@@ -189,14 +277,18 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
                 if flushed is not None:
                     if flushed.immediate is not None:
                         return [self._immediate(flushed)]
-                    common = _common(flushed, True, True)
                     body_phase = "request_body" if direction is REQUEST else "response_body"
-                    out.append(
-                        self._response(body_phase, pb.BodyResponse(response=common), flushed)
-                    )
+                    resp = pb.ProcessingResponse()
+                    _fill_common(getattr(resp, body_phase).response, flushed, True, True)
+                    self._add_metadata(resp, flushed)
+                    out.append(resp)
             reply = ex.on_trailers(direction, headers_of(trailers.trailers))
-            mutation = header_mutation(reply.set_headers, reply.remove_headers)
-            out.append(self._response(phase, pb.TrailersResponse(header_mutation=mutation), reply))
+            resp = pb.ProcessingResponse()
+            mutation = getattr(resp, phase).header_mutation
+            mutation.SetInParent()  # an answer that changes nothing still names its phase
+            _fill_mutation(mutation, reply.set_headers, reply.remove_headers)
+            self._add_metadata(resp, reply)
+            out.append(resp)
             return out
         # A phase this server does not know (a newer Envoy): failing the stream
         # makes Envoy apply failure_mode_allow, instead of a silent pass.
@@ -205,16 +297,10 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
     def _headers_response(self, phase: str, reply: Reply) -> pb.ProcessingResponse:
         if reply.immediate is not None:
             return self._immediate(reply)
-        common = _common(reply, False, False)
-        resp = self._response(phase, pb.HeadersResponse(response=common), reply)
-        override = _mode_override(reply)
-        if override is not None:
-            resp.mode_override.CopyFrom(override)
-        return resp
-
-    def _response(self, phase: str, message: Any, reply: Reply) -> pb.ProcessingResponse:
-        resp = pb.ProcessingResponse(**{phase: message})
+        resp = pb.ProcessingResponse()
+        _fill_common(getattr(resp, phase).response, reply, False, False)
         self._add_metadata(resp, reply)
+        _fill_mode_override(resp, reply)
         return resp
 
     def _immediate(self, reply: Reply) -> pb.ProcessingResponse:
@@ -225,7 +311,7 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
 
     def _add_metadata(self, resp: pb.ProcessingResponse, reply: Reply) -> None:
         if reply.metadata:
-            resp.dynamic_metadata.CopyFrom(_struct({self._namespace: reply.metadata}))
+            resp.dynamic_metadata.CopyFrom(self._metadata.struct(reply.metadata))
 
     def _emit_close(self, exchange: Exchange) -> None:
         try:

@@ -20,6 +20,7 @@ PUBLIC_IDS = {
     "pii/ip_address",
     "pii/iban",
     "secret/aws_access_key",
+    "secret/aws_secret_key",
     "secret/github_token",
     "secret/jwt",
     "secret/private_key",

@@ -26,6 +26,9 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "30569309025904",  # Diners
             "6200000000000005",  # UnionPay
             "6759649826438453",  # Maestro
+            "38520000023237",  # Diners, 14 digits from 38
+            "180001234567808",  # JCB, 15 digits from 1800 and 2131
+            "213101234567807",
         ),
         (
             "4111111111111112",  # Luhn fails
@@ -89,6 +92,10 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "+44 20 7946 0958",
             "+33 1 42 68 53 00",
             "+4915112345678",
+            "+44(0)121 4960260",  # trunk prefix written in
+            "+49 (0) 5102 734646",
+            "(415) 555-2671 x123",  # extensions
+            "415-555-2671 ext. 12",
         ),
         (
             "4155552671",  # a bare digit run needs context
@@ -116,12 +123,27 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "eyJhbGciOiJIUzI1NiJ9..c2ln",  # empty payload
         ),
     ),
+    "aws_key_id": (
+        (
+            "AKIAIOSFODNN7EXAMPLE",
+            "ASIA" + "CSAJUDPBKQPYOUJG",  # base32 without a digit
+            "ABIA" + "SRY4N9E6YEQ8XO4SAZ",  # not base32: a plausible token
+        ),
+        (
+            "AKIAXXXXXXXXXXXXXXXX",
+            "AKIA" + "ABABABABABABABAB",
+            "ASIAPACIFICREGIONALOFFICE",
+        ),
+    ),
     "high_entropy": (
         (
             "AKIAIOSFODNN7EXAMPLE",
             "sk-proj-hZRU52MYP0oz0lcegRfjjnjHhGFjzx",
             "ghp_RVDoi5IS8Dsa3NNk1dyqTmuhdh2DkdrCzMur",
             "xoxb-732874993886-9787335384408-ppBWJKUl2f9KHUcCX8bmy1d1",
+            # separators cut the body short: judged whole
+            "xoxp-313190926869-078483507380-6362357375783-2500573e3532c35c61e0251ce5530525",
+            "sk-ant-api03-tRE0x-2zl0JU7ZG-fa2FKepg_YzCbV8gxQ_-RDZfoPa_UlFnDcFbIlIv57-dR-0h_oeXH",
         ),
         (
             "AKIAXXXXXXXXXXXXXXXX",
@@ -130,6 +152,8 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "sk_test_aaaaaaaaaaaaaaaaaaaaaaaa",
             "short1A",
             "abababababababab12",
+            "sk-your-api-key-here-2024-v2-final",
+            "xoxp-000000000000-000000000000-0000000000000-00000000000000000000000000000000",
         ),
     ),
 }

@@ -13,9 +13,10 @@ from extproc.policy.model import Action, OnOversize, Threshold
 BAD = Path(__file__).parent / "bad"
 ACTIONS = "block, redact, mask, hash, log, off, pseudonymize"
 RESPONSE_ACTIONS = "block, redact, mask, hash, log, off"
+SOURCES = "principal, jwt, api_key, address, host, route"
 TOP_KEYS = (
     "version, name, description, match, rules, custom_detectors, keyword_lists, allow_list, "
-    "redaction, hash_key_env, limits"
+    "redaction, hash_key_env, limits, attribution, budgets, caps"
 )
 
 # fixture name -> the messages, in order; {f} stands for the fixture's path.
@@ -33,7 +34,8 @@ EXPECTED: dict[str, list[str]] = {
     "unknown_top_key": [f"{{f}}:3: owner: unknown key (expected one of: {TOP_KEYS})"],
     "unknown_rule_key": [
         "{f}:6: rules[0].reponse: unknown key "
-        "(expected one of: detectors, request, response, threshold, description)"
+        "(expected one of: detectors, request, response, threshold, description, "
+        "max_values, bulk_action)"
     ],
     "missing_rules": ["{f}:1: rules: required key is missing"],
     "wrong_version": ["{f}:1: version: unsupported version 2 (expected 1)"],
@@ -107,6 +109,51 @@ EXPECTED: dict[str, list[str]] = {
     "bad_limits": [
         "{f}:7: limits.max_body_bytes: must be a positive number of bytes",
         "{f}:8: limits.on_oversize: unknown action 'drop' (expected one of: block, pass)",
+    ],
+    "bad_max_values": [
+        "{f}:6: rules[0].max_values: must be a positive integer",
+        "{f}:7: rules[0].bulk_action: unknown action 'redact' (expected one of: block, log)",
+    ],
+    "bulk_action_alone": ["{f}:6: rules[0].bulk_action: has no effect without max_values"],
+    "bad_budget": [
+        "{f}:7: budgets[0].id: 'Cards Per Hour' must be lower-case letters, digits, '_', '.' "
+        "or '-' (at most 63, starting with a letter or digit)",
+        "{f}:8: budgets[0].detectors[0]: unknown detector 'pii/credit_crad' "
+        "(did you mean 'pii/credit_card'?)",
+        "{f}:9: budgets[0].max_values: expected an integer, got a string",
+        "{f}:10: budgets[0].window: '1 hour' is not a duration (seconds, or a number followed "
+        "by s, m, h or d, such as 90s or 1h; at most 366d)",
+        "{f}:11: budgets[0].window_type: unknown window type 'rolling' "
+        "(expected one of: sliding, fixed)",
+        "{f}:12: budgets[0].direction: unknown direction 'upstream' "
+        "(expected one of: request, response, both)",
+        "{f}:13: budgets[0].action: unknown action 'redact' (expected one of: block, log)",
+        "{f}:14: budgets[0].on_error: unknown mode 'retry' (expected one of: open, closed)",
+    ],
+    "budget_missing_keys": [
+        "{f}:7: budgets[0].detectors: required key is missing",
+        "{f}:7: budgets[0].max_values: required key is missing",
+        "{f}:7: budgets[0].window: required key is missing",
+        "{f}:8: budgets[0].windw: unknown key (expected one of: id, detectors, max_values, "
+        "window, window_type, direction, action, on_error, description)",
+    ],
+    "duplicate_budget": ["{f}:11: budgets[1].id: duplicate id 'cards' (first in budgets[0])"],
+    "bad_attribution": [
+        f"{{f}}:7: attribution.sources[1]: unknown source 'ip' (expected one of: {SOURCES})",
+        "{f}:7: attribution.sources: 'principal' is listed twice",
+        "{f}:8: attribution.jwt_header: 'bad header' is not a header name",
+        "{f}:10: attribution.groups[0].name: 'other' is the class of every client no group names",
+        "{f}:11: attribution.groups[0].clients[0]: unknown source 'spiffe' "
+        f"(write SOURCE:GLOB, SOURCE one of: {SOURCES})",
+        "{f}:11: attribution.groups[0].clients[1]: unknown source 'mesh' "
+        f"(write SOURCE:GLOB, SOURCE one of: {SOURCES})",
+    ],
+    "empty_sources": ["{f}:7: attribution.sources: must not be empty"],
+    "bad_caps": [
+        "{f}:7: caps[0].path_prefixes[0]: path prefix 'v1/' must start with '/'",
+        "{f}:8: caps[0].answer_tokens: must be a positive integer",
+        "{f}:9: caps[1]: sets no cap "
+        "(set at least one of: prompt_bytes, prompt_tokens, answer_bytes, answer_tokens)",
     ],
     "several_errors": [
         "{f}:4: rules[0].detectors[0]: unknown detector 'pii/emial' (did you mean 'pii/email'?)",

@@ -34,7 +34,7 @@ PHASES = [
 ]
 
 
-def inspector(_meta: object = None) -> DlpInspector:
+def inspector(_meta: object = None, _attributes: object = None) -> DlpInspector:
     return DlpInspector(POLICIES.select)
 
 

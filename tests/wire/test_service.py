@@ -68,7 +68,7 @@ async def _collect(
 def run(
     messages: list[pb.ProcessingRequest], inspector: object | None = None
 ) -> list[pb.ProcessingResponse]:
-    servicer = ExternalProcessor(lambda _: inspector or PassInspector(), "ns")  # type: ignore[arg-type,return-value]
+    servicer = ExternalProcessor(lambda *_: inspector or PassInspector(), "ns")  # type: ignore[arg-type,return-value]
     return asyncio.run(asyncio.wait_for(_collect(servicer, messages), 5))
 
 

@@ -1,0 +1,279 @@
+"""``extproc serve --workers N``: N server processes on one port, supervised.
+
+Each worker is a whole server (``extproc.wire.server.serve``): its own
+``grpc.aio`` server, policy, hot reload and health. They share the listening
+port with ``SO_REUSEPORT`` (grpc sets it on Linux), so the kernel hands each
+new *connection* to one of them. Envoy multiplexes streams over few
+connections (one per Envoy worker thread and endpoint), so how evenly work
+spreads depends on how many connections Envoy opens: see docs/performance.md.
+
+The supervisor imports neither grpc nor the policy code: grpc does not
+survive ``fork``, so workers are started with the ``spawn`` method (a fresh
+interpreter each). It
+
+* opens the port for all workers at once: each worker loads its policy,
+  reports ready, and binds only when every worker is ready, so the first
+  accepted connection means every worker is serving;
+* forwards SIGTERM/SIGINT (each worker drains for the grace period) and exits
+  when they have all exited;
+* restarts a worker that dies, with a backoff; a worker that fails before the
+  first start makes the whole server fail (a bad policy stops them all);
+* takes its workers with it if it is killed (``PR_SET_PDEATHSIG``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
+    from extproc.settings import Settings
+
+log = logging.getLogger("extproc.workers")
+
+READY = "ready"  # worker -> supervisor: policy loaded, about to bind
+GO = "go"  # supervisor -> worker: bind now
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 30.0
+STABLE_AFTER = 60.0  # a worker that ran this long starts its backoff anew
+KILL_AFTER_GRACE = 5.0
+
+
+# -- in the worker ---------------------------------------------------------
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when the supervisor dies: a killed server
+    must not leave workers serving on its port."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if multiprocessing.parent_process() is not None and _parent_gone(parent):
+        sys.exit(1)  # it died before prctl took effect
+
+
+def _parent_gone(parent: int) -> bool:
+    return os.getppid() != parent
+
+
+def worker_main(settings: Settings, index: int, conn: Connection, parent: int) -> None:
+    """A worker's whole life (runs in a spawned interpreter)."""
+    _die_with_parent(parent)
+    from extproc.cli import run_server
+
+    def before_bind() -> None:
+        conn.send(READY)
+        if conn.recv() != GO:
+            raise SystemExit(1)
+
+    code = run_server(settings, before_bind=before_bind, worker=index)
+    conn.close()
+    sys.exit(code)
+
+
+def worker_settings(settings: Settings, index: int) -> Settings:
+    """Per worker: one process each, and its own Prometheus port (port + index)."""
+    prometheus = settings.prometheus_listen
+    if prometheus is not None:
+        host, _, port = prometheus.rpartition(":")
+        if int(port) != 0:
+            prometheus = f"{host}:{int(port) + index}"
+    return dataclasses.replace(settings, workers=1, prometheus_listen=prometheus)
+
+
+# -- in the supervisor -----------------------------------------------------
+
+
+def reserve_port(listen: str) -> tuple[socket.socket, str]:
+    """Bind (without listening) the address with SO_REUSEPORT: it fails early
+    if another program holds the port, fixes the port when it is 0, and keeps
+    it ours while workers come and go. Connections only reach listening
+    sockets, so this one never takes any."""
+    host, _, port = listen.rpartition(":")
+    bare = host.strip("[]")
+    family, kind, proto, _, address = socket.getaddrinfo(
+        bare, int(port), type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock, f"{host}:{sock.getsockname()[1]}"
+
+
+@dataclass
+class Worker:
+    index: int
+    process: BaseProcess | None = None
+    conn: Connection | None = None
+    started: float = 0.0
+    asked: bool = False  # said READY: policy loaded, waiting to bind
+    serving: bool = False  # told to bind
+    failures: int = 0
+    restart_at: float | None = None
+
+
+class Supervisor:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.ctx = multiprocessing.get_context("spawn")
+        self.workers = [Worker(i) for i in range(settings.workers)]
+        self.started = False  # every worker has been told to bind once
+        self.stopping = False
+        self.kill_at: float | None = None
+        self.exit_code = 0
+
+    def start(self, w: Worker) -> None:
+        ours, theirs = self.ctx.Pipe()
+        args = (worker_settings(self.settings, w.index), w.index, theirs, os.getpid())
+        process = self.ctx.Process(target=worker_main, args=args, name=f"extproc-worker-{w.index}")
+        process.start()
+        theirs.close()
+        w.process, w.conn, w.started = process, ours, time.monotonic()
+        w.asked = w.serving = False
+        w.restart_at = None
+
+    def stop(self) -> None:
+        if not self.stopping:
+            log.info("stopping workers", extra={"grace_period": self.settings.grace_period})
+            self.stopping = True
+            self.kill_at = time.monotonic() + self.settings.grace_period + KILL_AFTER_GRACE
+        for w in self.workers:
+            w.restart_at = None
+            if w.process is not None and w.process.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(w.process.pid, signal.SIGTERM)
+
+    def run(self) -> int:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self.stop())
+        for w in self.workers:
+            self.start(w)
+        while True:
+            live = [w for w in self.workers if w.process is not None]
+            pending = [w for w in self.workers if w.restart_at is not None]
+            if not live and not pending:
+                return self.exit_code
+            if self.kill_at is not None and time.monotonic() > self.kill_at:
+                for w in live:
+                    assert w.process is not None
+                    w.process.kill()
+            handles: list[Any] = [w.process.sentinel for w in live if w.process is not None]
+            handles += [w.conn for w in live if w.conn is not None and not w.asked]
+            for handle in wait(handles, timeout=0.2):
+                self._event(handle)
+            if self.stopping:
+                continue
+            if not self.started and self.exit_code:
+                self.stop()  # one worker could not start: neither can the server
+            elif not self.started and all(w.asked for w in self.workers):
+                # All policies loaded: now all bind, within a moment of each other.
+                self.started = True
+                for w in self.workers:
+                    self._go(w)
+                log.info("workers serving", extra={"workers": len(self.workers)})
+            now = time.monotonic()
+            for w in pending:
+                if w.restart_at is not None and now >= w.restart_at:
+                    self.start(w)
+
+    def _go(self, w: Worker) -> None:
+        if w.conn is not None and not w.serving:
+            with contextlib.suppress(OSError):
+                w.conn.send(GO)
+            w.serving = True
+
+    def _event(self, handle: Any) -> None:
+        for w in self.workers:
+            if w.process is None:
+                continue
+            if handle is w.conn:
+                try:
+                    said = w.conn.recv()
+                except (EOFError, OSError):
+                    said = None  # it is exiting: its sentinel tells the rest
+                if said == READY:
+                    w.asked = True
+                    if self.started and not self.stopping:
+                        self._go(w)  # a restart: the others already serve
+                return
+            if handle == w.process.sentinel:
+                self._exited(w)
+                return
+
+    def _exited(self, w: Worker) -> None:
+        assert w.process is not None
+        w.process.join()
+        code = w.process.exitcode or 0
+        lived = time.monotonic() - w.started
+        if w.conn is not None:
+            w.conn.close()
+        w.process, w.conn = None, None
+        w.asked = w.serving = False
+        if self.stopping or code == 0:
+            log.info("worker exited", extra={"worker": w.index, "code": code})
+            return
+        if not self.started:
+            # Failed before the server ever started: a bad policy, a taken port.
+            log.error("worker failed to start", extra={"worker": w.index, "code": code})
+            self.exit_code = code if code > 0 else 1
+            return
+        w.failures = 1 if lived > STABLE_AFTER else w.failures + 1
+        delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (w.failures - 1))
+        w.restart_at = time.monotonic() + delay
+        log.error("worker died; restarting", extra={"worker": w.index, "code": code, "in_s": delay})
+
+
+def preflight(settings: Settings) -> str | None:
+    """A settings error every worker would hit, said once here (no grpc, no
+    exporter is loaded for it). Policy errors are left to the workers."""
+    from extproc.telemetry import TelemetryError, otlp_protocol
+
+    try:
+        if any(os.environ.get(f"OTEL_EXPORTER_OTLP{s}_ENDPOINT") for s in ("", "_METRICS")):
+            otlp_protocol("METRICS")
+        if settings.traces:
+            otlp_protocol("TRACES")
+    except TelemetryError as exc:
+        return str(exc)
+    return None
+
+
+def supervise(settings: Settings) -> int:
+    """Run ``settings.workers`` servers until SIGTERM/SIGINT: the exit status."""
+    from extproc import telemetry
+
+    problem = preflight(settings)
+    if problem is not None:
+        print(f"extproc serve: {problem}", file=sys.stderr)
+        return 2
+    telemetry.configure_logging(settings.log_level, settings.log_format)
+    try:
+        reserved, listen = reserve_port(settings.listen)
+    except OSError as exc:
+        print(f"extproc serve: cannot listen on {settings.listen}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        log.info("supervising", extra={"workers": settings.workers, "listen": listen})
+        return Supervisor(dataclasses.replace(settings, listen=listen)).run()
+    finally:
+        reserved.close()
