@@ -22,7 +22,7 @@ from extproc.exchange import BodyMode, BodyStream, Headers, Immediate, Verdict
 from extproc.govern.guard import Governor, Guard, Stop
 from extproc.policy.compile import CompiledPolicy
 from extproc.policy.decide import Decision, decide
-from extproc.policy.model import Action, Direction, OnOversize
+from extproc.policy.model import REWRITING, Action, Direction, OnOversize
 from extproc.recording import NOOP, Recorder
 from extproc.rewrite import json_body
 from extproc.rewrite.encoding import IDENTITY, TooLarge, Undecodable, decode_all, decoder
@@ -306,7 +306,7 @@ class DlpInspector:
 
         def new_text() -> str:
             def content(seg: json_body.Segment) -> str | None:
-                acted = [p for p in per_segment.get(seg.raw_start, ()) if p[1].rewrites]
+                acted = [p for p in per_segment.get(seg.raw_start, ()) if p[1] in REWRITING]
                 old = view.content(seg)
                 if not acted and seg.kind is json_body.Kind.NUMBER:
                     return None

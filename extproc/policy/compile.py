@@ -135,7 +135,14 @@ class CompiledPolicy:
 
     def is_allowed(self, value: str) -> bool:
         """Exact allow-list match, or equal once surrounding and repeated whitespace is folded."""
-        return value in self.allow_values or normalise(value) in self._allow_normalised
+        if value in self.allow_values:
+            return True
+        if not self._allow_normalised:
+            return False
+        parts = value.split()
+        if len(parts) == 1 and parts[0] == value:
+            return value in self._allow_normalised  # nothing to fold: skip the join
+        return " ".join(parts) in self._allow_normalised
 
     def replacement(self, detector_id: str) -> str:
         """The redaction text for a finding of ``detector_id``."""

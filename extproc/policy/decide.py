@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from extproc.detect.finding import Finding
 from extproc.policy.compile import CompiledPolicy
-from extproc.policy.model import Action, Direction
+from extproc.policy.model import REWRITING, Action, Direction
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,19 +21,21 @@ class Decision:
 
     actions: tuple[tuple[Finding, Action], ...] = ()
     suppressed: int = 0
+    # Derived once: a body can carry tens of thousands of findings.
+    blocked: bool = field(init=False, default=False)
+    rewrites: bool = field(init=False, default=False)
 
-    @property
-    def blocked(self) -> bool:
-        return any(action is Action.BLOCK for _, action in self.actions)
-
-    @property
-    def rewrites(self) -> bool:
-        return any(action.rewrites for _, action in self.actions)
+    def __post_init__(self) -> None:
+        used = {action for _, action in self.actions}
+        object.__setattr__(self, "blocked", Action.BLOCK in used)
+        object.__setattr__(self, "rewrites", not used.isdisjoint(REWRITING))
 
     @property
     def rewrite_actions(self) -> tuple[tuple[Finding, Action], ...]:
         """The findings whose text is replaced, in text order."""
-        return tuple(pair for pair in self.actions if pair[1].rewrites)
+        if not self.rewrites:
+            return ()
+        return tuple(pair for pair in self.actions if pair[1] in REWRITING)
 
     @property
     def categories(self) -> tuple[str, ...]:

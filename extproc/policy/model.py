@@ -32,10 +32,10 @@ class Action(Enum):
     @property
     def rewrites(self) -> bool:
         """True for the actions that change the text."""
-        return self in _REWRITING
+        return self in REWRITING
 
 
-_REWRITING = frozenset({Action.REDACT, Action.MASK, Action.HASH, Action.PSEUDONYMIZE})
+REWRITING = frozenset({Action.REDACT, Action.MASK, Action.HASH, Action.PSEUDONYMIZE})
 
 
 class Direction(Enum):
