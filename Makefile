@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test check lint typecheck unit e2e proto proto-check bench soak format clean
+.PHONY: install run test check lint typecheck unit e2e proto proto-check bench soak quality format clean
 
 install: $(STAMP)
 
@@ -53,6 +53,10 @@ bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) bench/engine.py
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# Detection quality on generated corpora (precision/recall per detector); fails under 0.97 micro-F1.
+quality: install
+	$(PY) -m bench.quality
 
 # Mixed traffic for MINUTES minutes: errors, leaks, RSS over time (not in CI).
 MINUTES ?= 5

@@ -1,7 +1,7 @@
 """Detection quality on a generated, labelled corpus (a script, not a test).
 
     .venv/bin/python -m bench.quality [--seed 7] [--scale 1] [--keep DIR]
-                                      [--write docs/quality.md] [--errors N] [--throughput]
+                                      [--write README.md] [--errors N] [--throughput]
 
 Two corpora are generated with Faker from one seed (``bench/corpus/``): the
 original one (chat-like texts with values of every built-in detector, and
