@@ -29,6 +29,13 @@ def _positive_int(value: str) -> int:
     return n
 
 
+def _non_negative_int(value: str) -> int:
+    n = int(value)
+    if n < 0:
+        raise ValueError(f"expected an integer >= 0, got {value!r}")
+    return n
+
+
 def _non_negative_float(value: str) -> float:
     x = float(value)
     if x < 0:
@@ -89,6 +96,7 @@ class Settings:
     metadata_namespace: str = "envoy.filters.http.ext_proc"
     prometheus_listen: str | None = None
     traces: bool = False
+    max_worker_rss: int = 0
     tls_cert: str | None = None
     tls_key: str | None = None
     tls_client_ca: str | None = None
@@ -126,6 +134,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("metadata_namespace", str, "dynamic metadata namespace for decisions"),
     Option("prometheus_listen", _listen, "Prometheus scrape endpoint HOST:PORT (none: off)"),
     Option("traces", _on_off, "one span per ext_proc stream, sent over OTLP (on/off)"),
+    Option(
+        "max_worker_rss",
+        _non_negative_int,
+        "MiB: a worker above it is drained and replaced, one at a time (0: never)",
+    ),
     Option("tls_cert", _file, "PEM certificate chain: serve gRPC over TLS (reloaded on change)"),
     Option("tls_key", _file, "PEM private key of --tls-cert"),
     Option("tls_client_ca", _file, "PEM CA bundle: require client certificates it signed (mTLS)"),

@@ -18,7 +18,9 @@ interpreter each). It
   when they have all exited;
 * restarts a worker that dies, with a backoff; a worker that fails before the
   first start makes the whole server fail (a bad policy stops them all);
-* takes its workers with it if it is killed (``PR_SET_PDEATHSIG``).
+* takes its workers with it if it is killed (``PR_SET_PDEATHSIG``);
+* with ``--max-worker-rss``, drains and replaces a worker whose memory grew
+  past the limit, one worker at a time.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 30.0
 STABLE_AFTER = 60.0  # a worker that ran this long starts its backoff anew
 KILL_AFTER_GRACE = 5.0
+RECYCLE_MIN_AGE = 5.0  # seconds a worker serves before it may be recycled
+RSS_CHECK_EVERY = 2.0
 
 
 # -- in the worker ---------------------------------------------------------
@@ -57,18 +61,14 @@ KILL_AFTER_GRACE = 5.0
 def _die_with_parent(parent: int) -> None:
     """Ask Linux to kill this process when the supervisor dies: a killed server
     must not leave workers serving on its port."""
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(Exception):  # not Linux: no such call, carry on
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    if multiprocessing.parent_process() is not None and _parent_gone(parent):
+    if os.getppid() != parent:
         sys.exit(1)  # it died before prctl took effect
-
-
-def _parent_gone(parent: int) -> bool:
-    return os.getppid() != parent
 
 
 def worker_main(settings: Settings, index: int, conn: Connection, parent: int) -> None:
@@ -87,16 +87,29 @@ def worker_main(settings: Settings, index: int, conn: Connection, parent: int) -
 
 
 def worker_settings(settings: Settings, index: int) -> Settings:
-    """Per worker: one process each, and its own Prometheus port (port + index)."""
+    """Per worker: its own Prometheus port (port + index). ``workers`` keeps
+    its value: a worker knows it is one of several (budgets say so)."""
     prometheus = settings.prometheus_listen
     if prometheus is not None:
         host, _, port = prometheus.rpartition(":")
         if int(port) != 0:
             prometheus = f"{host}:{int(port) + index}"
-    return dataclasses.replace(settings, workers=1, prometheus_listen=prometheus)
+    return dataclasses.replace(settings, prometheus_listen=prometheus)
 
 
 # -- in the supervisor -----------------------------------------------------
+
+
+def resident_kib(pid: int) -> int:
+    """VmRSS of a process (Linux); 0 when unknown."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def reserve_port(listen: str) -> tuple[socket.socket, str]:
@@ -130,6 +143,7 @@ class Worker:
     serving: bool = False  # told to bind
     failures: int = 0
     restart_at: float | None = None
+    recycling: bool = False  # drained for its memory: start a new one at once
 
 
 class Supervisor:
@@ -141,6 +155,7 @@ class Supervisor:
         self.stopping = False
         self.kill_at: float | None = None
         self.exit_code = 0
+        self.next_rss_check = 0.0
 
     def start(self, w: Worker) -> None:
         ours, theirs = self.ctx.Pipe()
@@ -195,6 +210,35 @@ class Supervisor:
             for w in pending:
                 if w.restart_at is not None and now >= w.restart_at:
                     self.start(w)
+            if self.started and self.settings.max_worker_rss and now >= self.next_rss_check:
+                self.next_rss_check = now + RSS_CHECK_EVERY
+                self._recycle_one()
+
+    def _recycle_one(self) -> None:
+        """Drain the worker most over ``max_worker_rss`` (one at a time, so the
+        others keep the port served); its replacement starts when it exits.
+        grpc's native memory grows with every stream Envoy resets (see
+        docs/performance.md): this bounds it."""
+        if any(w.recycling for w in self.workers):
+            return
+        limit_kib = self.settings.max_worker_rss * 1024
+        over = [
+            (rss, w)
+            for w in self.workers
+            if w.process is not None
+            and w.process.pid is not None
+            and w.serving
+            and time.monotonic() - w.started >= RECYCLE_MIN_AGE
+            and (rss := resident_kib(w.process.pid)) > limit_kib
+        ]
+        if not over:
+            return
+        rss, w = max(over, key=lambda pair: pair[0])
+        assert w.process is not None and w.process.pid is not None
+        log.info("recycling worker", extra={"worker": w.index, "rss_mib": rss // 1024})
+        w.recycling = True
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(w.process.pid, signal.SIGTERM)
 
     def _go(self, w: Worker) -> None:
         if w.conn is not None and not w.serving:
@@ -229,6 +273,11 @@ class Supervisor:
             w.conn.close()
         w.process, w.conn = None, None
         w.asked = w.serving = False
+        if w.recycling and not self.stopping:
+            w.recycling = False
+            log.info("worker recycled", extra={"worker": w.index, "code": code})
+            self.start(w)
+            return
         if self.stopping or code == 0:
             log.info("worker exited", extra={"worker": w.index, "code": code})
             return

@@ -391,6 +391,19 @@ def test_workers_start_serve_restart_and_stop(tmp_path: Path, servers: list[Serv
     assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
 
 
+def test_workers_over_the_memory_limit_are_replaced_one_at_a_time(
+    tmp_path: Path, servers: list[Server]
+) -> None:
+    server = start(tmp_path, "--workers", "2", "--max-worker-rss", "1")  # 1 MiB: always over
+    servers.append(server)
+    first = spawned_workers(server.proc.pid)
+    wait_for(lambda: "worker recycled" in server.output(), "a recycled worker", 20)
+    wait_for(lambda: len(spawned_workers(server.proc.pid)) == 2, "its replacement", 10)
+    assert set(spawned_workers(server.proc.pid)) != set(first)
+    assert plain_health(server) == SERVING
+    assert server.stop() == 0
+
+
 def test_killed_supervisor_takes_its_workers_along(tmp_path: Path, servers: list[Server]) -> None:
     server = start(tmp_path, "--workers", "2")
     servers.append(server)
