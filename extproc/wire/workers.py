@@ -5,7 +5,7 @@ Each worker is a whole server (``extproc.wire.server.serve``): its own
 port with ``SO_REUSEPORT`` (grpc sets it on Linux), so the kernel hands each
 new *connection* to one of them. Envoy multiplexes streams over few
 connections (one per Envoy worker thread and endpoint), so how evenly work
-spreads depends on how many connections Envoy opens: see docs/performance.md.
+spreads depends on how many connections Envoy opens (README, "Performance").
 
 The supervisor imports neither grpc nor the policy code: grpc does not
 survive ``fork``, so workers are started with the ``spawn`` method (a fresh
@@ -218,7 +218,7 @@ class Supervisor:
         """Drain the worker most over ``max_worker_rss`` (one at a time, so the
         others keep the port served); its replacement starts when it exits.
         grpc's native memory grows with every stream Envoy resets (see
-        docs/performance.md): this bounds it."""
+        the README, "Performance"): this bounds it."""
         if any(w.recycling for w in self.workers):
             return
         limit_kib = self.settings.max_worker_rss * 1024
