@@ -52,6 +52,7 @@ proto-check: install
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) bench/engine.py
+	$(PY) bench/ttft.py
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 # Detection quality on generated corpora (precision/recall per detector); fails under 0.97 micro-F1.
