@@ -10,24 +10,29 @@ pseudonymisation) lives here and dies with the exchange.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from extproc.detect.finding import Finding
+from extproc.answers import (
+    error_body,
+    json_answer,
+    oversize_answer,
+    risk_headers,
+    undecodable_answer,
+)
+from extproc.bodies import Scanned, scan_body
 from extproc.exchange import BodyMode, BodyStream, Headers, Immediate, Verdict
 from extproc.govern.guard import Governor, Guard, Stop
 from extproc.policy.compile import CompiledPolicy
-from extproc.policy.decide import Decision, decide
-from extproc.policy.model import REWRITING, Action, Direction, OnOversize
+from extproc.policy.decide import Decision
+from extproc.policy.model import Direction, OnOversize
 from extproc.recording import NOOP, Recorder
-from extproc.rewrite import json_body
 from extproc.rewrite.encoding import IDENTITY, TooLarge, Undecodable, decode_all, decoder
 from extproc.rewrite.pseudonym import Pseudonyms
-from extproc.rewrite.redact import Renderer, apply
+from extproc.rewrite.redact import Renderer
 from extproc.rewrite.text import to_bytes, to_text
 
 log = logging.getLogger("extproc.decision")
@@ -51,20 +56,6 @@ def hash_key(policy: CompiledPolicy) -> bytes:
     name = policy.hash_key_env
     value = os.environ.get(name) if name else None
     return value.encode() if value else _PROCESS_KEY
-
-
-def error_body(message: str, code: str, detectors: Sequence[str]) -> bytes:
-    """An OpenAI-style error, so SDKs show it as they show the provider's own."""
-    return json.dumps(
-        {
-            "error": {
-                "message": message,
-                "type": "data_leakage_prevention",
-                "code": code,
-                "detectors": list(detectors),
-            }
-        }
-    ).encode()
 
 
 @dataclass(slots=True)
@@ -104,15 +95,6 @@ class Seen:
         if self.rewritten:
             return "redacted"
         return "pass"
-
-
-@dataclass(frozen=True, slots=True)
-class Scanned:
-    """A whole body, scanned and decided."""
-
-    decision: Decision
-    new_text: Callable[[], str]
-    text: str = ""  # what the decision's offsets refer to
 
 
 class DlpInspector:
@@ -288,34 +270,7 @@ class DlpInspector:
         text = to_text(body)
         if direction is REQUEST:
             self.pseudonyms.reserve(text)
-        view = json_body.parse(text)
-        renderer = self.renderer(policy)
-        gap = self.gap(direction)
-        if view is None:
-            decision = decide(policy.scanner.scan(text), text, policy, direction)
-            return Scanned(
-                decision, lambda: apply(text, decision.rewrite_actions, renderer, gap=gap), text
-            )
-        decision = decide(policy.scanner.scan(view.joined), view.joined, policy, direction)
-        per_segment: dict[int, list[tuple[Finding, Action]]] = {}
-        kept: list[tuple[Finding, Action]] = []
-        for seg, rel, (original, action) in view.locate([(f, (f, a)) for f, a in decision.actions]):
-            per_segment.setdefault(seg.raw_start, []).append((rel, action))
-            kept.append((original, action))
-        decision = Decision(tuple(kept), decision.suppressed)
-
-        def new_text() -> str:
-            def content(seg: json_body.Segment) -> str | None:
-                acted = [p for p in per_segment.get(seg.raw_start, ()) if p[1] in REWRITING]
-                old = view.content(seg)
-                if not acted and seg.kind is json_body.Kind.NUMBER:
-                    return None
-                new = apply(old, acted, renderer, gap=gap)
-                return None if new == old and not acted else new
-
-            return json_body.rewrite(view, content)
-
-        return Scanned(decision, new_text, view.joined)
+        return scan_body(policy, direction, text, self.renderer(policy), self.gap(direction))
 
     # -- helpers ---------------------------------------------------------
 
@@ -371,17 +326,12 @@ class DlpInspector:
             ids.update(seen.counts)
         return sorted(ids)
 
+    def _confidence(self) -> float:
+        return max(s.max_confidence for s in self.seen.values())
+
     def _risk_headers(self) -> tuple[tuple[str, str], ...]:
-        categories = self._categories()
-        if not categories:
-            return ()
         blocked = any(s.blocked for s in self.seen.values())
-        confidence = max(s.max_confidence for s in self.seen.values())
-        return (
-            ("x-risk-blocked", "true" if blocked else "false"),
-            ("x-risk-categories", ",".join(categories)),
-            ("x-risk-confidence", f"{confidence:.2f}"),
-        )
+        return risk_headers(self._categories(), blocked, self._confidence())
 
     def _body_headers(self, direction: Direction) -> tuple[tuple[str, str], ...]:
         seen = self.seen[direction]
@@ -407,29 +357,13 @@ class DlpInspector:
         body = self.block_body(direction)
         stop = self.stopped(direction)
         status, details = (stop.status, f"dlp_{stop.kind}") if stop else (403, "dlp_blocked")
-        return Immediate(status, body, self._json_headers(blocked=True), details)
+        return json_answer(status, body, details, self._categories(), self._confidence())
 
     def _oversize_answer(self) -> Immediate:
-        body = error_body(
-            "The body is larger than the data-loss-prevention filter may inspect.",
-            "body_too_large",
-            [],
-        )
-        return Immediate(413, body, self._json_headers(blocked=True), "dlp_oversize")
+        return oversize_answer(self._categories(), self._confidence())
 
     def _undecodable_answer(self) -> Immediate:
-        body = error_body(
-            "The body is in a content encoding the data-loss-prevention filter cannot decode.",
-            "undecodable_content_encoding",
-            [],
-        )
-        return Immediate(403, body, self._json_headers(blocked=True), "dlp_undecodable")
-
-    def _json_headers(self, blocked: bool) -> tuple[tuple[str, str], ...]:
-        risk = dict(self._risk_headers())
-        risk["x-risk-blocked"] = "true" if blocked else "false"
-        risk.setdefault("x-risk-categories", "")
-        return (("content-type", "application/json"), *risk.items())
+        return undecodable_answer(self._categories(), self._confidence())
 
 
 POLICY_METADATA = "x-dlp-policy"

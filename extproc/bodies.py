@@ -1,0 +1,64 @@
+"""Whole bodies (buffered): scanned JSON-aware, decided, and rewritten on demand.
+
+A JSON body is scanned as the text of its decoded strings (see
+``rewrite.json_body``); anything else as plain text. The decision's offsets
+refer to ``Scanned.text``; ``new_text()`` builds the rewritten body only
+when something changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from extproc.detect.finding import Finding
+from extproc.policy.compile import CompiledPolicy
+from extproc.policy.decide import Decision, decide
+from extproc.policy.model import REWRITING, Action, Direction
+from extproc.rewrite import json_body
+from extproc.rewrite.redact import Renderer, apply
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """A whole body, scanned and decided."""
+
+    decision: Decision
+    new_text: Callable[[], str]
+    text: str = ""  # what the decision's offsets refer to
+
+
+def scan_body(
+    policy: CompiledPolicy,
+    direction: Direction,
+    text: str,
+    renderer: Renderer,
+    gap: Callable[[str], str],
+) -> Scanned:
+    """``gap`` rewrites the text between findings (restoring pseudonyms)."""
+    view = json_body.parse(text)
+    if view is None:
+        decision = decide(policy.scanner.scan(text), text, policy, direction)
+        return Scanned(
+            decision, lambda: apply(text, decision.rewrite_actions, renderer, gap=gap), text
+        )
+    decision = decide(policy.scanner.scan(view.joined), view.joined, policy, direction)
+    per_segment: dict[int, list[tuple[Finding, Action]]] = {}
+    kept: list[tuple[Finding, Action]] = []
+    for seg, rel, (original, action) in view.locate([(f, (f, a)) for f, a in decision.actions]):
+        per_segment.setdefault(seg.raw_start, []).append((rel, action))
+        kept.append((original, action))
+    decision = Decision(tuple(kept), decision.suppressed)
+
+    def new_text() -> str:
+        def content(seg: json_body.Segment) -> str | None:
+            acted = [p for p in per_segment.get(seg.raw_start, ()) if p[1] in REWRITING]
+            old = view.content(seg)
+            if not acted and seg.kind is json_body.Kind.NUMBER:
+                return None
+            new = apply(old, acted, renderer, gap=gap)
+            return None if new == old and not acted else new
+
+        return json_body.rewrite(view, content)
+
+    return Scanned(decision, new_text, view.joined)
