@@ -47,3 +47,26 @@ def test_text_line_reads_as_key_values() -> None:
     assert line.split(" ", 1)[1].startswith("info extproc.decision decision ")
     assert 'policy="default"' in line
     assert 'request={"decision":"redacted"}' in line
+
+
+def test_log_action_reports_ids_not_values(caplog: pytest.LogCaptureFixture) -> None:
+    # "log" is the action that exists to report: it must report detector ids
+    # and counts, never what matched.
+    from extproc.dlp import DlpInspector
+    from extproc.exchange import BodyMode
+    from extproc.policy.model import Direction
+    from extproc.policy.store import load_policy_set
+
+    policies = load_policy_set("policies/examples/audit.yaml")
+    card, token = "4111 1111 1111 1111", "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    body = json.dumps({"content": f"card {card} token {token}"}).encode()
+    inspector = DlpInspector(policies.select)
+    inspector.headers(Direction.REQUEST, {":path": "/v1/chat"}, False, BodyMode.BUFFERED)
+    with caplog.at_level(logging.INFO):
+        verdict = inspector.body(Direction.REQUEST, body, True)
+        inspector.close()
+    assert verdict.block is None and verdict.data is None  # log only: unchanged
+    lines = [JsonFormatter().format(r) for r in caplog.records]
+    assert any("secret/github_token" in line for line in lines)
+    for line in lines:
+        assert card not in line and card.replace(" ", "") not in line and token not in line
