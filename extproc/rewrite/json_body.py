@@ -29,7 +29,10 @@ T = TypeVar("T")
 
 SEPARATOR = "\x00"
 # Strings (unrolled loop, linear) and numbers of 6+ digits; everything else is structure.
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?\d[\d.eE+-]{5,}', re.S)
+_STRING_PATTERN = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_STRING = re.compile(_STRING_PATTERN, re.S)
+_TOKEN = re.compile(_STRING_PATTERN + r"|-?\d[\d.eE+-]{5,}", re.S)
+_LONG_NUMBER = 6  # a number token this long may match _TOKEN's number branch
 _SPACE = " \t\r\n"
 
 
@@ -48,12 +51,25 @@ class Segment:
     kind: Kind
 
 
-@dataclass(frozen=True, slots=True)
 class JsonView:
-    body: str
-    joined: str
-    segments: tuple[Segment, ...]
-    _starts: tuple[int, ...]
+    """A JSON body: ``joined`` (its decoded strings) at once, the token
+    positions (``segments``) only when a finding needs them."""
+
+    __slots__ = ("_segments", "_starts", "_tokens", "body", "joined")
+
+    def __init__(self, body: str, joined: str, tokens: re.Pattern[str]) -> None:
+        self.body = body
+        self.joined = joined
+        self._tokens = tokens  # the tokens that make up ``joined``, in order
+        self._segments: tuple[Segment, ...] | None = None
+        self._starts: tuple[int, ...] = ()
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        if self._segments is None:
+            self._segments = _segments(self.body, self._tokens)
+            self._starts = tuple(s.start for s in self._segments)
+        return self._segments
 
     def locate(self, findings: Sequence[tuple[Finding, T]]) -> list[tuple[Segment, Finding, T]]:
         """Each kept finding with its segment and its span relative to the segment's content.
@@ -61,11 +77,14 @@ class JsonView:
         ``findings`` are in joined-text coordinates, each with a payload passed through.
         """
         out: list[tuple[Segment, Finding, T]] = []
+        if not findings:
+            return out
+        segments = self.segments
         for f, payload in findings:
             i = bisect.bisect_right(self._starts, f.start) - 1
             if i < 0:
                 continue
-            seg = self.segments[i]
+            seg = segments[i]
             if seg.kind is Kind.KEY or f.start >= seg.end:
                 continue
             end = min(f.end, seg.end)
@@ -82,32 +101,90 @@ def looks_like_json(text: str) -> bool:
     return stripped[:1] in ("{", "[")
 
 
+class _Pairs(list[tuple[str, object]]):
+    """An object as its (key, value) pairs: document order, duplicates kept."""
+
+
+class _Number:
+    __slots__ = ()
+
+
+_NUMBER = _Number()
+
+
 def parse(body: str) -> JsonView | None:
-    """A view of ``body`` if it is a JSON object or array, else None."""
+    """A view of ``body`` if it is a JSON object or array, else None.
+
+    The common case takes one pass of the C JSON parser and a walk over what
+    it built; a body with long numbers (which are scanned too) is tokenised
+    instead, so both give the same joined text.
+    """
     if not looks_like_json(body):
         return None
+    long_number = False
+
+    def number(token: str) -> _Number:
+        nonlocal long_number
+        if len(token) >= _LONG_NUMBER:
+            long_number = True
+        return _NUMBER
+
     try:
-        json.loads(body)
+        tree = json.loads(body, object_pairs_hook=_Pairs, parse_int=number, parse_float=number)
     except (ValueError, RecursionError):
         return None
+    if long_number:
+        return _from_tokens(body)
     parts: list[str] = []
+    try:
+        _walk(tree, parts)
+    except RecursionError:
+        return _from_tokens(body)
+    return JsonView(body, SEPARATOR.join(parts), _STRING)
+
+
+def _walk(node: object, out: list[str]) -> None:
+    if isinstance(node, str):
+        out.append(node)
+    elif isinstance(node, _Pairs):
+        for key, value in node:
+            out.append(key)
+            _walk(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value, out)
+
+
+def _from_tokens(body: str) -> JsonView:
+    segments = _segments(body, _TOKEN)
+    joined = SEPARATOR.join(_content(body[s.raw_start : s.raw_end]) for s in segments)
+    view = JsonView(body, joined, _TOKEN)
+    view.segments  # noqa: B018 (computed now: the tokens were just walked)
+    return view
+
+
+def _content(token: str) -> str:
+    if token[0] != '"':
+        return token
+    return token[1:-1] if "\\" not in token else str(json.loads(token))
+
+
+def _segments(body: str, tokens: re.Pattern[str]) -> tuple[Segment, ...]:
     segments: list[Segment] = []
     pos = 0
-    for m in _TOKEN.finditer(body):
+    for m in tokens.finditer(body):
         token = m.group()
         if token[0] == '"':
-            content = token[1:-1] if "\\" not in token else json.loads(token)
+            length = len(_content(token))
             after = m.end()
             while after < len(body) and body[after] in _SPACE:
                 after += 1
             kind = Kind.KEY if body.startswith(":", after) else Kind.VALUE
         else:
-            content, kind = token, Kind.NUMBER
-        segments.append(Segment(m.start(), m.end(), pos, pos + len(content), kind))
-        parts.append(content)
-        pos += len(content) + len(SEPARATOR)
-    joined = SEPARATOR.join(parts)
-    return JsonView(body, joined, tuple(segments), tuple(s.start for s in segments))
+            length, kind = len(token), Kind.NUMBER
+        segments.append(Segment(m.start(), m.end(), pos, pos + length, kind))
+        pos += length + len(SEPARATOR)
+    return tuple(segments)
 
 
 def encode_string(value: str) -> str:

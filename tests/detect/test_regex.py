@@ -24,11 +24,16 @@ def test_python_re_would_backtrack_exponentially() -> None:
     python = re.compile(r"(a+)+$")
 
     def cost(n: int) -> float:
-        start = time.perf_counter()
-        python.search("a" * n + "b")
-        return time.perf_counter() - start
+        # Best of three: noise on a shared machine only ever adds time.
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            python.search("a" * n + "b")
+            best = min(best, time.perf_counter() - start)
+        return best
 
-    assert cost(18) > 4 * cost(14)
+    # Six more characters: about 64 times the work; 8 leaves room for noise.
+    assert cost(20) > 8 * cost(14)
 
 
 @pytest.mark.parametrize(

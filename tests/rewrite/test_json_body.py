@@ -105,3 +105,30 @@ def test_rewrite_keeps_json_valid(doc: dict[str, object], mail: bool) -> None:
         assert parsed["zz"] == "contact [E] please"
     else:
         assert out == body
+
+
+any_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=5), c, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(doc=any_json, ascii_only=st.booleans())
+def test_fast_path_equals_tokenizer(doc: object, ascii_only: bool) -> None:
+    # The parser's walk and the tokenizer must agree on the joined text and on
+    # every token position, escapes, numbers and nesting included.
+    body = json.dumps([doc], ensure_ascii=ascii_only)
+    view = json_body.parse(body)
+    assert view is not None
+    tokens = json_body._from_tokens(body)
+    assert view.joined == tokens.joined
+    assert view.segments == tokens.segments
+
+
+def test_duplicate_keys_keep_every_value() -> None:
+    body = '{"to": "jane@example.com", "to": "bob@example.org"}'
+    view = json_body.parse(body)
+    assert view is not None
+    assert view.joined == "to\x00jane@example.com\x00to\x00bob@example.org"
+    assert redact_all(view) == '{"to": "[E]", "to": "[E]"}'
