@@ -173,11 +173,14 @@ class DlpInspector:
                     # The body is decoded for scanning and sent on identity-encoded.
                     self.encoding[direction] = encoding
                     remove.append("content-encoding")
+        no_body = end_of_stream or (wanted if wanted is not None else mode) is BodyMode.NONE
         return Verdict(
             set_headers=tuple(set_headers),
             remove_headers=tuple(remove),
             body_mode=wanted,
-            metadata=self.metadata() if direction is RESPONSE else None,
+            # The last answer of the exchange carries the decision for the
+            # access log: here only if no response body follows.
+            metadata=self.metadata() if direction is RESPONSE and no_body else None,
         )
 
     def body(self, direction: Direction, body: bytes, complete: bool) -> Verdict:

@@ -119,14 +119,15 @@ class _Pieces:
         """A volume or size limit ended this direction."""
         return self.guard is not None and self.guard.stop(self.direction) is not None
 
-    def verdict(self, data: bytes, blocked: bool) -> Verdict:
+    def verdict(self, data: bytes, blocked: bool, final: bool = False) -> Verdict:
         if blocked or self.failed:
             return Verdict(
                 data=data,
                 block=self.inspector.block_answer(self.direction),
                 metadata=self.inspector.metadata(),
             )
-        return Verdict(data=data)
+        # The end of the body carries the decision for Envoy's access log.
+        return Verdict(data=data, metadata=self.inspector.metadata() if final else None)
 
 
 class TextStream:
@@ -153,7 +154,7 @@ class TextStream:
         last = self._holdback.finish()
         text = first.text + last.text
         blocked = first.blocked or last.blocked or self._pieces.stopped
-        return self._pieces.verdict(to_bytes(text), blocked)
+        return self._pieces.verdict(to_bytes(text), blocked, final=True)
 
 
 class SseStream:
@@ -197,4 +198,4 @@ class SseStream:
         blocked = out.blocked or bool(first and first.blocked)
         if self._ends(blocked):
             return self._limit_end(data)
-        return self._pieces.verdict(data, blocked)
+        return self._pieces.verdict(data, blocked, final=True)

@@ -90,6 +90,7 @@ class CompiledPolicy:
     warnings: tuple[str, ...]
     _allow_normalised: frozenset[str]
     governance: Governance = Governance()
+    _with_body: frozenset[Direction] = frozenset(Direction)
 
     @property
     def name(self) -> str:
@@ -131,7 +132,7 @@ class CompiledPolicy:
 
     def needs_body(self, direction: Direction) -> bool:
         """False when every detector is off for ``direction``: the body need not be read."""
-        return any(d is direction for _, d in self.resolved)
+        return direction in self._with_body
 
     def is_allowed(self, value: str) -> bool:
         """Exact allow-list match, or equal once surrounding and repeated whitespace is folded."""
@@ -182,6 +183,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         warnings=tuple(warnings),
         _allow_normalised=frozenset(normalise(v) for v in allow),
         governance=governance,
+        _with_body=frozenset(d for _, d in resolved),
     )
 
 

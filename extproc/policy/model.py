@@ -29,6 +29,8 @@ class Action(Enum):
     OFF = "off"
     PSEUDONYMIZE = "pseudonymize"
 
+    __hash__ = object.__hash__  # identity, in C (see Direction)
+
     @property
     def rewrites(self) -> bool:
         """True for the actions that change the text."""
@@ -41,6 +43,10 @@ REWRITING = frozenset({Action.REDACT, Action.MASK, Action.HASH, Action.PSEUDONYM
 class Direction(Enum):
     REQUEST = "request"
     RESPONSE = "response"
+
+    # Members are singletons compared by identity: hash them the same way, in
+    # C (Enum's own __hash__ is Python code, and directions key hot dicts).
+    __hash__ = object.__hash__
 
 
 class Threshold(Enum):

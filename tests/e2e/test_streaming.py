@@ -274,3 +274,22 @@ def test_block_buffered_answer_is_403(blocking: Stack) -> None:
     assert r.status_code == 403
     assert "ghp_" not in r.text
     assert r.json()["error"]["message"].startswith("The answer was blocked")
+
+
+def test_streamed_decision_reaches_the_access_log(stack: Stack) -> None:
+    from tests.e2e.stack import wait_for
+
+    stack.upstream.script = None
+    _, raw, _ = stream(stack, openai_sse(["mail ", "jane.doe@", "contoso.org", " now"]))
+    assert b"contoso" not in raw
+    assert stack.envoy is not None
+    envoy = stack.envoy
+
+    def logged() -> bool:
+        for line in reversed(envoy.output().splitlines()):
+            if line.startswith("{") and '"dlp"' in line:
+                entry = json.loads(line)
+                return bool(entry["dlp"] and entry["dlp"].get("response") == "redacted")
+        return False
+
+    wait_for(logged, "the access log line", 10, 0.1)
