@@ -30,9 +30,10 @@ T = TypeVar("T")
 SEPARATOR = "\x00"
 # Strings (unrolled loop, linear) and numbers of 6+ digits; everything else is structure.
 _STRING_PATTERN = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_LONG_NUMBER_PATTERN = r"-?\d[\d.eE+-]{5,}"
 _STRING = re.compile(_STRING_PATTERN, re.S)
-_TOKEN = re.compile(_STRING_PATTERN + r"|-?\d[\d.eE+-]{5,}", re.S)
-_LONG_NUMBER = 6  # a number token this long may match _TOKEN's number branch
+_TOKEN = re.compile(f"{_STRING_PATTERN}|{_LONG_NUMBER_PATTERN}", re.S)
+_LONG_NUMBER = re.compile(_LONG_NUMBER_PATTERN)
 _SPACE = " \t\r\n"
 
 
@@ -106,53 +107,55 @@ class _Pairs(list[tuple[str, object]]):
 
 
 class _Number:
-    __slots__ = ()
+    """A number as written: long ones are scanned (a card sent as a number)."""
 
+    __slots__ = ("token",)
 
-_NUMBER = _Number()
+    def __init__(self, token: str) -> None:
+        self.token = token
 
 
 def parse(body: str) -> JsonView | None:
     """A view of ``body`` if it is a JSON object or array, else None.
 
-    The common case takes one pass of the C JSON parser and a walk over what
-    it built; a body with long numbers (which are scanned too) is tokenised
-    instead, so both give the same joined text.
+    One pass of the C JSON parser (which hands over each number as written)
+    and a walk over what it built give the joined text; the tokenizer that
+    finds positions runs only when a finding needs them. Both see the same
+    strings and long numbers in the same order.
     """
     if not looks_like_json(body):
         return None
-    long_number = False
-
-    def number(token: str) -> _Number:
-        nonlocal long_number
-        if len(token) >= _LONG_NUMBER:
-            long_number = True
-        return _NUMBER
-
     try:
-        tree = json.loads(body, object_pairs_hook=_Pairs, parse_int=number, parse_float=number)
+        tree = json.loads(body, object_pairs_hook=_Pairs, parse_int=_Number, parse_float=_Number)
     except (ValueError, RecursionError):
         return None
-    if long_number:
-        return _from_tokens(body)
     parts: list[str] = []
     try:
-        _walk(tree, parts)
+        numbers = _walk(tree, parts)
     except RecursionError:
         return _from_tokens(body)
-    return JsonView(body, SEPARATOR.join(parts), _STRING)
+    return JsonView(body, SEPARATOR.join(parts), _TOKEN if numbers else _STRING)
 
 
-def _walk(node: object, out: list[str]) -> None:
+def _walk(node: object, out: list[str]) -> bool:
+    """Append the strings and long numbers under ``node``; True if any number."""
     if isinstance(node, str):
         out.append(node)
-    elif isinstance(node, _Pairs):
+        return False
+    if isinstance(node, _Number):
+        if _LONG_NUMBER.fullmatch(node.token):
+            out.append(node.token)
+            return True
+        return False
+    numbers = False
+    if isinstance(node, _Pairs):
         for key, value in node:
             out.append(key)
-            _walk(value, out)
+            numbers = _walk(value, out) or numbers
     elif isinstance(node, list):
         for value in node:
-            _walk(value, out)
+            numbers = _walk(value, out) or numbers
+    return numbers
 
 
 def _from_tokens(body: str) -> JsonView:

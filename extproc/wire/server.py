@@ -7,6 +7,7 @@ of these on one port; each is the same as a lone one.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -209,6 +210,9 @@ async def serve(
     if before_bind is not None:
         before_bind()
     server, health, port = build_server(settings, factory, recorder)
+    # What exists now (modules, compiled policies, automata) lives as long as
+    # the process: keep it out of every garbage collection that follows.
+    gc.freeze()
     await server.start()
     await _set_health(health, health_pb2.HealthCheckResponse.SERVING)
     log.info(
