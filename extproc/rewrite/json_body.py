@@ -115,6 +115,10 @@ class _Number:
         self.token = token
 
 
+# One decoder, built once: json.loads with hooks would build one per call.
+_DECODER = json.JSONDecoder(object_pairs_hook=_Pairs, parse_int=_Number, parse_float=_Number)
+
+
 def parse(body: str) -> JsonView | None:
     """A view of ``body`` if it is a JSON object or array, else None.
 
@@ -126,7 +130,7 @@ def parse(body: str) -> JsonView | None:
     if not looks_like_json(body):
         return None
     try:
-        tree = json.loads(body, object_pairs_hook=_Pairs, parse_int=_Number, parse_float=_Number)
+        tree = _DECODER.decode(body)
     except (ValueError, RecursionError):
         return None
     parts: list[str] = []
