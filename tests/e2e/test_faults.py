@@ -210,3 +210,40 @@ def test_grpc_timeout_does_not_cut_long_streams(tmp_path: Path) -> None:
         assert time.monotonic() - started > 2.5
         assert r.status_code == 200
         assert raw.rstrip().endswith(b"data: [DONE]")
+
+
+def test_python_memory_flat_over_many_exchanges(in_process: tuple[Stack, Counting]) -> None:
+    # Per-exchange state (inspectors, streams, placeholder maps) must not
+    # accumulate: the Python heap after 300 more exchanges is where it was.
+    # (grpc's own native memory is measured by `make bench`, not here.)
+    import gc
+    import tracemalloc
+
+    stack, recorder = in_process
+    stack.upstream.script = None
+    with httpx.Client(timeout=10) as client:
+
+        def batch(n: int) -> None:
+            for i in range(n):
+                content = f"mail jane.doe{i % 7}@contoso.org card 4111 1111 1111 1111"
+                r = client.post(
+                    f"{stack.url}/v1/chat/completions",
+                    json={"model": "demo", "messages": [{"role": "user", "content": content}]},
+                )
+                assert r.status_code == 200
+
+        batch(100)  # warm up caches and connections
+        wait_for(lambda: recorder.active == 0, "streams released", 10, 0.05)
+        stack.upstream.received.clear()  # the test upstream keeps what it got
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            batch(300)
+            wait_for(lambda: recorder.active == 0, "streams released", 10, 0.05)
+            stack.upstream.received.clear()
+            gc.collect()
+            grown = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+    assert grown < 300 * 1024, f"heap grew {grown} bytes over 300 exchanges"
