@@ -8,25 +8,19 @@ the ext_proc filter (removed, or its settings changed), differ.
 from __future__ import annotations
 
 import copy
-import sys
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from extproc.demo.upstream import openai_json
+from tests.e2e import stack
 from tests.e2e.stack import (
     EXT_PROC_FILTER,
     ROOT,
     Process,
-    envoy_binary,
+    envoy_stats,
     free_port,
-    port_open,
     render_envoy_config,
-    start_process,
-    wait_for,
 )
 
 _ROUTER = {
@@ -136,23 +130,7 @@ def front_config(
 def start_envoy(
     workdir: Path, name: str, config: dict[str, Any], admin: int, concurrency: int = 1
 ) -> Process:
-    path = workdir / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    argv = [envoy_binary(), "-c", str(path), "--use-dynamic-base-id"]
-    argv += ["--concurrency", str(concurrency), "-l", "warning", "--drain-time-s", "1"]
-    proc = start_process(name, argv, workdir)
-
-    def ready() -> bool:
-        if proc.proc.poll() is not None:
-            raise RuntimeError(f"{name} exited early:\n{proc.output()}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{admin}/ready", timeout=0.5) as r:
-                return bool(r.status == 200)
-        except OSError:
-            return False
-
-    wait_for(ready, name, timeout=30)
-    return proc
+    return stack.start_envoy(workdir, config, admin, name=name, concurrency=concurrency, timeout=30)
 
 
 def start_server(
@@ -164,30 +142,9 @@ def start_server(
     extra: list[str] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Process:
-    argv = [sys.executable, "-m", "extproc.cli", "serve", "--listen", f"127.0.0.1:{port}"]
-    argv += ["--workers", str(workers)]
-    if policy is not None:
-        argv += ["--policy", str(ROOT / policy)]
-    proc = start_process(name, argv + (extra or []), workdir, env)
-
-    def ready() -> bool:
-        if proc.proc.poll() is not None:
-            raise RuntimeError(f"{name} exited early:\n{proc.output()}")
-        return port_open(port)
-
-    wait_for(ready, name, timeout=60)
-    return proc
+    args = ["--workers", str(workers), *(extra or [])]
+    path = ROOT / policy if policy is not None else None
+    return stack.start_server(workdir, port, path, args, env, name=name, timeout=60)
 
 
-def envoy_stats(admin: int, prefix: str) -> dict[str, int]:
-    url = f"http://127.0.0.1:{admin}/stats?filter={prefix}"
-    out: dict[str, int] = {}
-    with urllib.request.urlopen(url, timeout=2) as r:
-        for line in r.read().decode().splitlines():
-            key, _, value = line.partition(": ")
-            if value.isdigit():
-                out[key] = int(value)
-    return out
-
-
-__all__ = ["Process", "free_port", "front_config", "start_envoy", "start_server"]
+__all__ = ["Process", "envoy_stats", "free_port", "front_config", "start_envoy", "start_server"]

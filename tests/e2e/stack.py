@@ -142,59 +142,67 @@ def start_server(
     policy: str | Path | None = None,
     extra: list[str] | None = None,
     env: Mapping[str, str] | None = None,
+    *,
+    name: str = "server",
+    timeout: float = 20.0,
 ) -> Process:
     argv = [sys.executable, "-m", "extproc.cli", "serve", "--listen", f"127.0.0.1:{port}"]
     if policy is not None:
         argv += ["--policy", str(policy)]
     argv += extra or []
-    proc = start_process("server", argv, workdir, env)
+    proc = start_process(name, argv, workdir, env)
 
     def ready() -> bool:
         if proc.proc.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{proc.output()}")
+            raise RuntimeError(f"{name} exited early:\n{proc.output()}")
         return port_open(port)
 
-    wait_for(ready, "extproc server")
+    wait_for(ready, name, timeout)
     return proc
 
 
-def start_envoy(workdir: Path, config: dict[str, Any], admin: int) -> Process:
-    path = workdir / "envoy.yaml"
+def start_envoy(
+    workdir: Path,
+    config: dict[str, Any],
+    admin: int,
+    *,
+    name: str = "envoy",
+    concurrency: int = 1,
+    timeout: float = 20.0,
+) -> Process:
+    path = workdir / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
-    argv = [
-        envoy_binary(),
-        "-c",
-        str(path),
-        "--use-dynamic-base-id",
-        "--concurrency",
-        "1",
-        "-l",
-        "warning",
-        "--drain-time-s",
-        "1",
-    ]
-    proc = start_process("envoy", argv, workdir)
+    argv = [envoy_binary(), "-c", str(path), "--use-dynamic-base-id"]
+    argv += ["--concurrency", str(concurrency), "-l", "warning", "--drain-time-s", "1"]
+    proc = start_process(name, argv, workdir)
 
     def ready() -> bool:
         if proc.proc.poll() is not None:
-            raise RuntimeError(f"envoy exited early:\n{proc.output()}")
+            raise RuntimeError(f"{name} exited early:\n{proc.output()}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{admin}/ready", timeout=0.5) as r:
                 return bool(r.status == 200)
         except OSError:
             return False
 
-    wait_for(ready, "envoy")
+    wait_for(ready, name, timeout)
     return proc
 
 
-def envoy_stat(admin: int, name: str) -> int:
-    with urllib.request.urlopen(f"http://127.0.0.1:{admin}/stats?filter={name}", timeout=2) as r:
+def envoy_stats(admin: int, prefix: str) -> dict[str, int]:
+    """Envoy's counters and gauges whose names contain ``prefix``."""
+    url = f"http://127.0.0.1:{admin}/stats?filter={prefix}"
+    out: dict[str, int] = {}
+    with urllib.request.urlopen(url, timeout=2) as r:
         for line in r.read().decode().splitlines():
             key, _, value = line.partition(": ")
-            if key == name:
-                return int(value)
-    return 0
+            if value.isdigit():
+                out[key] = int(value)
+    return out
+
+
+def envoy_stat(admin: int, name: str) -> int:
+    return envoy_stats(admin, name).get(name, 0)
 
 
 @dataclass
