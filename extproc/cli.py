@@ -100,6 +100,7 @@ def _load_policy(path: str, name: str | None) -> CompiledPolicy:
 def _scan(args: argparse.Namespace) -> int:
     from extproc import offline
     from extproc.policy.model import Direction
+    from extproc.rewrite.text import to_bytes, to_text
 
     policy = _load_policy(args.policy, args.policy_name)
     direction = Direction(args.direction)
@@ -120,11 +121,11 @@ def _scan(args: argparse.Namespace) -> int:
     else:
         with open(args.file, "rb") as handle:
             data = handle.read()
-    text = data.decode("utf-8", "surrogateescape")
+    text = to_text(data)
     decision = offline.scan_text(policy, text, direction)
     if args.redact:
         redacted = offline.redact_text(policy, text, decision)
-        sys.stdout.buffer.write(redacted.encode("utf-8", "surrogateescape"))
+        sys.stdout.buffer.write(to_bytes(redacted))
     else:
         offline.write_text_report(sys.stdout, decision)
     return 1 if decision.blocked else 0

@@ -30,7 +30,7 @@ from extproc.policy.compile import CompiledPolicy
 from extproc.policy.decide import Decision
 from extproc.policy.model import Direction, OnOversize
 from extproc.recording import NOOP, Recorder
-from extproc.rewrite.encoding import IDENTITY, TooLarge, Undecodable, decode_all, decoder
+from extproc.rewrite.encoding import IDENTITY, TooLarge, Undecodable, can_decode, decode_all
 from extproc.rewrite.pseudonym import Pseudonyms
 from extproc.rewrite.redact import Renderer
 from extproc.rewrite.text import to_bytes, to_text
@@ -161,18 +161,15 @@ class DlpInspector:
         effective = wanted if wanted is not None else mode
         encoding = headers.get("content-encoding", "")
         if effective is not BodyMode.NONE and not end_of_stream and encoding.strip():
-            try:
-                decoder(encoding, 1)  # can this server decode it at all?
-            except Undecodable:
+            if not can_decode(encoding):
                 seen.undecodable = True
                 if policy.limits.on_undecodable is OnOversize.BLOCK:
                     return Verdict(block=self._undecodable_answer(), metadata=self.metadata())
                 wanted = BodyMode.NONE  # pass, unscanned (counted)
-            else:
-                if encoding.strip().lower() not in IDENTITY:
-                    # The body is decoded for scanning and sent on identity-encoded.
-                    self.encoding[direction] = encoding
-                    remove.append("content-encoding")
+            elif encoding.strip().lower() not in IDENTITY:
+                # The body is decoded for scanning and sent on identity-encoded.
+                self.encoding[direction] = encoding
+                remove.append("content-encoding")
         no_body = end_of_stream or (wanted if wanted is not None else mode) is BodyMode.NONE
         return Verdict(
             set_headers=tuple(set_headers),

@@ -99,6 +99,15 @@ def decoder(content_encoding: str, limit: int) -> Decoder | None:
     raise Undecodable(f"unsupported content-encoding {encoding[:40]!r}")
 
 
+def can_decode(content_encoding: str) -> bool:
+    """Whether this server can decode the header value (identity included)."""
+    try:
+        decoder(content_encoding, 1)
+    except Undecodable:
+        return False
+    return True
+
+
 def decode_all(content_encoding: str, body: bytes, limit: int) -> bytes:
     d = decoder(content_encoding, limit)
     if d is None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extproc.rewrite.holdback import Holdback
-from extproc.rewrite.text import to_bytes
+from extproc.rewrite.text import to_bytes, to_text
 
 # Keys under a delta that carry identity, not generated text: scanned whole.
 IDENTITY_KEYS = frozenset(
@@ -170,7 +170,7 @@ class SseRewriter:
             m = _EVENT_END.search(self._buffer)
             if m is None:
                 break
-            raw = self._buffer[: m.end()].decode("utf-8", "surrogateescape")
+            raw = to_text(self._buffer[: m.end()])
             self._buffer = self._buffer[m.end() :]
             out.append(self._event(raw))
         if not self.blocked and len(self._buffer) > self._max_event:
@@ -190,7 +190,7 @@ class SseRewriter:
         out: list[str] = []
         if self._buffer.strip():
             # An unterminated last event: treat it as complete.
-            raw = self._buffer.decode("utf-8", "surrogateescape")
+            raw = to_text(self._buffer)
             self._buffer = b""
             suffix = "" if raw.endswith("\n") else "\n"
             out.append(self._event(raw + suffix + "\n"))
@@ -317,7 +317,7 @@ class SseRewriter:
 
     def _feed_raw(self, chunk: bytes) -> Out:
         assert self._raw is not None
-        released = self._raw.feed(chunk.decode("utf-8", "surrogateescape"))
+        released = self._raw.feed(to_text(chunk))
         return self._raw_out(released.text, released.blocked)
 
     def _raw_out(self, text: str, blocked: bool) -> Out:
