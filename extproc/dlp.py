@@ -32,7 +32,7 @@ from extproc.policy.model import Direction, OnOversize
 from extproc.recording import NOOP, Recorder
 from extproc.rewrite.encoding import IDENTITY, TooLarge, Undecodable, can_decode, decode_all
 from extproc.rewrite.pseudonym import Pseudonyms
-from extproc.rewrite.redact import Renderer
+from extproc.rewrite.redact import Renderer, unchanged
 from extproc.rewrite.text import to_bytes, to_text
 
 log = logging.getLogger("extproc.decision")
@@ -45,10 +45,6 @@ RESPONSE = Direction.RESPONSE
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
 
 _PROCESS_KEY = os.urandom(32)
-
-
-def _unchanged(text: str) -> str:
-    return text
 
 
 def hash_key(policy: CompiledPolicy) -> bytes:
@@ -309,7 +305,7 @@ class DlpInspector:
         where they repeat a placeholder this exchange issued."""
         if direction is RESPONSE and len(self.pseudonyms):
             return self.pseudonyms.restore
-        return _unchanged
+        return unchanged
 
     def metadata(self) -> dict[str, object]:
         """For Envoy's access log: decision per direction and detector ids."""

@@ -46,7 +46,8 @@ class Renderer:
         return None  # log, off, block: the text stays
 
 
-def _same(text: str) -> str:
+def unchanged(text: str) -> str:
+    """The ``gap`` that leaves text between findings as it is."""
     return text
 
 
@@ -55,7 +56,7 @@ def apply(
     acted: Sequence[tuple[Finding, Action]],
     renderer: Renderer,
     offset: int = 0,
-    gap: Callable[[str], str] = _same,
+    gap: Callable[[str], str] = unchanged,
 ) -> str:
     """Rewrite ``text``; finding offsets are relative to ``text`` shifted by ``offset``.
 
