@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum, IntEnum
+from enum import IntEnum
 from typing import Protocol
 
 from extproc.policy.model import Direction
@@ -45,19 +45,6 @@ class BodyMode(IntEnum):
     @property
     def streaming(self) -> bool:
         return self in (BodyMode.STREAMED, BodyMode.FULL_DUPLEX_STREAMED, BodyMode.GRPC)
-
-
-class Phase(Enum):
-    REQUEST_HEADERS = "request_headers"
-    REQUEST_BODY = "request_body"
-    REQUEST_TRAILERS = "request_trailers"
-    RESPONSE_HEADERS = "response_headers"
-    RESPONSE_BODY = "response_body"
-    RESPONSE_TRAILERS = "response_trailers"
-
-    @property
-    def direction(self) -> Direction:
-        return REQUEST if self.value.startswith("request") else RESPONSE
 
 
 Headers = Mapping[str, str]
