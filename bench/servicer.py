@@ -14,11 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 
 from bench.engine import PII_VALUES, clean_text, dense_text
 from bench.stacks import chat_answer
 from extproc.exchange import PassInspector
+from extproc.wire.inprocess import process
 from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.service import ExternalProcessor, InspectorFactory
 from tests.e2e.stack import ROOT
@@ -75,13 +76,10 @@ def exchange_messages(request_body: bytes, response_body: bytes) -> list[bytes]:
 
 
 async def _run(servicer: ExternalProcessor, wire: list[bytes], rounds: int) -> float:
-    async def requests() -> AsyncIterator[pb.ProcessingRequest]:
-        for raw in wire:
-            yield pb.ProcessingRequest.FromString(raw)
-
     start = time.perf_counter()
     for _ in range(rounds):
-        async for resp in servicer.Process(requests(), None):  # type: ignore[arg-type,unused-ignore]
+        parsed = (pb.ProcessingRequest.FromString(raw) for raw in wire)
+        for resp in await process(servicer, parsed):
             resp.SerializeToString()
     return (time.perf_counter() - start) / rounds
 

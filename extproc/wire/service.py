@@ -198,7 +198,13 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
         self,
         request_iterator: AsyncIterator[pb.ProcessingRequest],
         context: grpc.aio.ServicerContext[Any, Any],
-    ) -> AsyncIterator[pb.ProcessingResponse]:
+    ) -> None:
+        # A coroutine that writes through the context, not an async generator
+        # that yields: when Envoy resets the stream while an answer is being
+        # sent, the cancellation lands here, so the ``finally`` below runs in
+        # this stream's task. A generator abandoned at its ``yield`` would be
+        # closed later by the garbage collector, in a task of its own, and the
+        # stream's span and decision would be lost.
         exchange: Exchange | None = None
         recorder = self._recorder
         recorder.stream_started()
@@ -218,7 +224,7 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
                 responses = self._handle(exchange, request, phase)
                 recorder.message_handled(_direction_of(phase), perf_counter() - started)
                 for response in responses:
-                    yield response
+                    await context.write(response)
                 if exchange.finished:
                     # An ImmediateResponse ends the exchange; Envoy closes its side.
                     return

@@ -25,7 +25,7 @@ from tests.e2e.stack import (
     start_server,
     wait_for,
 )
-from tests.govern.redis_server import MISSING, RedisServer, redis_binary, running_redis
+from tests.govern.redis_server import RedisServer, require_redis, running_redis
 from tests.govern.test_guard import card, email
 
 pytestmark = pytest.mark.e2e
@@ -78,8 +78,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if redis_binary() is None:
-        pytest.skip(MISSING)
+    require_redis()
     workdir = tmp_path_factory.mktemp("govern")
     policies = workdir / "policies"
     policies.mkdir()

@@ -4,12 +4,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.govern.redis_server import MISSING, RedisServer, redis_binary, running_redis
+from tests.govern.redis_server import RedisServer, require_redis, running_redis
 
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    if redis_binary() is None:
-        pytest.skip(MISSING)
+    require_redis()
     with running_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server

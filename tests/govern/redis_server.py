@@ -7,12 +7,15 @@ elsewhere the tests that need it skip, saying so.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import signal
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from tests.e2e.stack import free_port, port_open, wait_for
 
@@ -21,6 +24,14 @@ MISSING = "redis-server is not installed (CI installs it: apt-get install redis-
 
 def redis_binary() -> str | None:
     return shutil.which("redis-server")
+
+
+def require_redis() -> None:
+    """Skip where Redis is missing on a developer's machine; in CI, fail."""
+    if redis_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail(MISSING)
+        pytest.skip(MISSING)
 
 
 @dataclass

@@ -5,7 +5,7 @@ hands Redis in when asked to."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 
 import pytest
 import redis
@@ -13,6 +13,7 @@ import redis
 from extproc.exchange import Inspector, PassInspector
 from extproc.govern.budgets import Charge
 from extproc.settings import SettingsError, resolve
+from extproc.wire.inprocess import process
 from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.server import governor
 from extproc.wire.service import ExternalProcessor, attributes_of
@@ -51,12 +52,8 @@ def test_the_servicer_hands_attributes_to_the_factory() -> None:
         seen.append((metadata, attributes))
         return PassInspector()
 
-    async def messages() -> AsyncIterator[pb.ProcessingRequest]:
-        yield first_message()
-
     async def collect() -> list[pb.ProcessingResponse]:
-        servicer = ExternalProcessor(factory, NAMESPACE)
-        return [r async for r in servicer.Process(messages(), None)]  # type: ignore[arg-type]
+        return await process(ExternalProcessor(factory, NAMESPACE), [first_message()])
 
     responses = asyncio.run(asyncio.wait_for(collect(), 5))
     assert len(responses) == 1

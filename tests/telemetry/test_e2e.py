@@ -16,7 +16,6 @@ import httpx
 import pytest
 
 from extproc.demo.upstream import Reply, openai_json, openai_sse, split_words
-from extproc.dlp import DlpInspector
 from tests.e2e.stack import Stack, running_stack, wait_for
 from tests.telemetry.receiver import OtlpReceiver, Point
 
@@ -154,17 +153,6 @@ def test_decision_reaches_envoys_access_log(stack: Stack) -> None:
     }, stack.logs()
 
 
-def _dlp_passes_traceparent() -> bool:
-    try:
-        return hasattr(DlpInspector(lambda *_: None), "traceparent")  # type: ignore[arg-type,return-value]
-    except TypeError:
-        return False
-
-
-@pytest.mark.skipif(
-    not _dlp_passes_traceparent(),
-    reason="extproc.dlp does not pass the request's traceparent to the recorder yet",
-)
 def test_span_continues_the_callers_trace(stack: Stack, receiver: OtlpReceiver) -> None:
     answer_with(stack, f"Her SSN is {SSN}.")
     r = post(stack, "who is she?", traceparent=f"00-{TRACE_ID}-{PARENT_ID}-01")

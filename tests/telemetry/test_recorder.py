@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
@@ -14,10 +16,15 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
+from extproc.dlp import policy_inspectors
 from extproc.telemetry import DURATION_BUCKETS, SPAN_NAME, OtelRecorder, span_attributes
+from extproc.wire.inprocess import InProcessContext
+from extproc.wire.pb import external_processor_pb2 as pb
+from extproc.wire.service import ExternalProcessor
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 PARENT_ID = "b7ad6b7169203331"
+DEFAULT_POLICY = Path(__file__).parents[2] / "policies" / "default.yaml"
 TRACEPARENT = f"00-{TRACE_ID}-{PARENT_ID}-01"
 
 
@@ -251,3 +258,42 @@ def test_span_attributes_hold_ids_and_counts_only() -> None:
         "dlp.response.scanned_bytes": 120,
         "dlp.response.detectors": ["pii/us_ssn"],
     }
+
+
+def _headers(phase: str, headers: dict[str, str]) -> pb.ProcessingRequest:
+    request = pb.ProcessingRequest()
+    part = getattr(request, phase)
+    for k, v in headers.items():
+        part.headers.headers.add(key=k, raw_value=v.encode())
+    part.end_of_stream = True
+    return request
+
+
+class ResetWhileSending(InProcessContext):
+    """Envoy resets the stream while the last answer is on its way."""
+
+    async def write(self, message: pb.ProcessingResponse) -> None:
+        await super().write(message)
+        if message.HasField("response_headers"):
+            raise asyncio.CancelledError
+
+
+def test_a_stream_reset_during_the_last_answer_still_yields_its_span(rig: Rig) -> None:
+    factory, _reload = policy_inspectors(str(DEFAULT_POLICY), rig.recorder)
+    servicer = ExternalProcessor(factory, "envoy.filters.http.ext_proc", rig.recorder)
+    messages = [
+        _headers("request_headers", {":method": "GET", ":path": "/", "traceparent": TRACEPARENT}),
+        _headers("response_headers", {":status": "200"}),
+    ]
+
+    async def requests() -> AsyncIterator[pb.ProcessingRequest]:
+        for m in messages:
+            yield m
+
+    context = ResetWhileSending()
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(servicer.Process(requests(), cast(Any, context)))
+    assert len(context.written) == 2
+    (span,) = rig.finished()
+    assert span.context is not None and format(span.context.trace_id, "032x") == TRACE_ID
+    assert rig.values("dlp.streams.active") == {key(): 0}

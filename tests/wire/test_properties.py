@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +16,7 @@ from extproc.dlp import DlpInspector
 from extproc.exchange import BodyMode, Exchange
 from extproc.policy.model import Direction
 from extproc.policy.store import load_policy_set
+from extproc.wire.inprocess import process
 from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.service import ExternalProcessor
 
@@ -54,12 +55,7 @@ def message(phase: str, data: bytes, eos: bool) -> pb.ProcessingRequest:
 
 
 async def _run(msgs: Iterable[pb.ProcessingRequest]) -> list[pb.ProcessingResponse]:
-    async def gen() -> AsyncIterator[pb.ProcessingRequest]:
-        for m in msgs:
-            yield m
-
-    servicer = ExternalProcessor(inspector, "ns")
-    return [r async for r in servicer.Process(gen(), None)]  # type: ignore[arg-type]
+    return await process(ExternalProcessor(inspector, "ns"), msgs)
 
 
 bodies = st.sampled_from(

@@ -4,12 +4,13 @@ the same phase, in every body mode."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 
 import pytest
 
 from extproc.exchange import BodyMode, BodyStream, Headers, Immediate, PassInspector, Verdict
 from extproc.policy.model import Direction
+from extproc.wire.inprocess import process
 from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.service import ExternalProcessor, headers_of
 
@@ -58,11 +59,7 @@ def with_modes(
 async def _collect(
     servicer: ExternalProcessor, messages: Iterable[pb.ProcessingRequest]
 ) -> list[pb.ProcessingResponse]:
-    async def gen() -> AsyncIterator[pb.ProcessingRequest]:
-        for m in messages:
-            yield m
-
-    return [r async for r in servicer.Process(gen(), None)]  # type: ignore[arg-type]
+    return await process(servicer, messages)
 
 
 def run(
