@@ -116,6 +116,7 @@ EMAIL = DetectorSpec(
         r"(?!(?:png|jpe?g|gif|svg|webp)\b)[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9]|:[\w~/])"
     ),
     keywords=("@",),
+    gate=r"[A-Za-z0-9._%+-]@[A-Za-z0-9]",
     confidence=0.9,
     context=("email", "e-mail", "mail", "contact", "reach"),
     context_confidence=0.95,
@@ -225,6 +226,13 @@ PHONE_NUMBER = DetectorSpec(
     invalid_confidence=0.6,
     max_len=40,
     prefilter=r"[0-9]{3}[ .)-]{0,2}[0-9]{3}|\+[0-9]",
+    # A bare digit run fails the validator: it counts only after a context word
+    # (anywhere before it here, so that the gate also holds on a raw JSON body,
+    # whose punctuation lengthens the distance).
+    gate=(
+        r"\+[0-9]|[0-9]{3}[ .)-]{1,2}[0-9]{3}"
+        r"|(?i:phone|tel|call|mobile|cell|fax|sms|whatsapp)[\s\S]*[0-9]{6}"
+    ),
     examples=(
         "call me at (415) 555-2671 tomorrow",
         "Phone: +1 212-736-5000",
@@ -321,6 +329,7 @@ AWS_ACCESS_KEY = DetectorSpec(
     id="secret/aws_access_key",  # the key id; the secret key is AWS_SECRET_KEY
     pattern=r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16,24}(?![A-Za-z0-9])",
     keywords=("akia", "asia", "abia", "acca"),
+    gate=r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}",
     validator="aws_key_id",
     confidence=0.75,
     context=("aws", "access key", "access_key", "key id", "key_id"),
@@ -415,6 +424,7 @@ JWT = DetectorSpec(
         r"(?![A-Za-z0-9_-])"
     ),
     keywords=("eyj",),
+    gate=r"eyJ[A-Za-z0-9_-]{10}",
     validator="jwt",
     confidence=0.9,
     context=("bearer", "authorization", "token", "jwt"),
@@ -467,6 +477,7 @@ OPENAI_API_KEY = DetectorSpec(
         + _TOKEN_R
     ),
     keywords=("sk-",),
+    gate=r"sk-[A-Za-z0-9_-]{20}",
     validator="high_entropy",
     confidence=0.8,
     context=("openai", "api key", "api_key", "apikey", "chatgpt"),
@@ -566,6 +577,7 @@ GOOGLE_API_KEY = DetectorSpec(
     id="secret/google_api_key",
     pattern=r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{30,40}(?![A-Za-z0-9_-])",
     keywords=("aiza",),
+    gate=r"AIza[0-9A-Za-z_-]{30}",
     confidence=0.85,
     context=("google", "gcp", "firebase", "maps", "api key", "api_key", "key="),
     context_confidence=0.95,

@@ -51,11 +51,10 @@ _ENTITY = r"&(?:#[0-9]{1,7};?|#[xX][0-9A-Fa-f]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};
 _JSON_U = r"(?:\\u[0-9A-Fa-f]{4})+"
 
 # Every search is a linear RE2 pass; Python looks only at what it finds. One
-# pass tells whether a text has anything to decode at all.
-_ANY = compile_pattern(
-    f"{_PERCENT}|{_ENTITY}|{_JSON_U}|[A-Za-z0-9+/_-]{{14}}(?:[A-Za-z0-9+/_-]{{2}}|=)",
-    builtin=False,
-)
+# pass tells whether a text has anything to decode at all: an escape, or a
+# run that ``layers`` would try as base64.
+ENCODED = f"{_PERCENT}|{_ENTITY}|{_JSON_U}|{_BASE64}"
+_ANY = compile_pattern(ENCODED, builtin=False)
 _PERCENT_RE = compile_pattern(_PERCENT, builtin=False)
 _ENTITY_RE = compile_pattern(_ENTITY, builtin=False)
 _JSON_U_RE = compile_pattern(_JSON_U, builtin=False)

@@ -4,6 +4,10 @@ One Aho-Corasick automaton over every keyword of every detector (gitleaks'
 trick): a detector with keywords runs only near its keyword hits. Detectors
 without keywords (digit PII) share one RE2 pass over the union of their
 prefilters, so clean prose costs one linear scan, not one regex per detector.
+
+Before both, ``Gate``: one RE2 pass over the union of every detector's
+necessary condition (and of what an encoded value looks like) proves most
+clean text clean, so it skips the passes above and the decoding check.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import ahocorasick
 
-from extproc.detect.regex import PatternSet, compile_pattern
+from extproc.detect.regex import CompiledPattern, PatternError, PatternSet, compile_pattern
 from extproc.detect.spec import DetectorSpec
 
 Span = tuple[int, int]
@@ -122,3 +126,56 @@ class Prefilter:
                 for detector in self._owners[index]:
                     plan.setdefault(detector, []).append(window)
         return plan
+
+
+class Gate:
+    """Can anything be found in a text at all? One linear pass says no for most clean text.
+
+    Each detector contributes a necessary condition: its ``gate`` pattern;
+    else its keywords (matched on the folded text, as the keyword pass does);
+    else its prefilter; else, for a user pattern (RE2), the pattern itself. A
+    built-in detector with none of these opens the gate for every text.
+    ``also`` adds conditions of the caller's (what an encoded value looks like).
+    """
+
+    __slots__ = ("_always", "_keywords", "_patterns")
+
+    def __init__(self, specs: Sequence[DetectorSpec], also: Sequence[str] = ()) -> None:
+        keywords: dict[str, None] = {}
+        patterns: dict[str, None] = dict.fromkeys(also)
+        always = False
+        for spec in specs:
+            if spec.gate is not None:
+                patterns[spec.gate] = None
+            elif spec.keywords:
+                keywords.update(dict.fromkeys(fold(k) for k in spec.keywords))
+            elif spec.prefilter is not None:
+                patterns[spec.prefilter] = None
+            elif not spec.builtin:
+                pattern = spec.pattern if spec.case_sensitive else f"(?i:{spec.pattern})"
+                patterns[pattern] = None
+            else:
+                always = True
+        self._keywords: CompiledPattern | None = None
+        self._patterns: PatternSet | None = None
+        try:
+            if keywords:
+                union = "|".join(_re2_literal(k) for k in keywords)
+                self._keywords = compile_pattern(union, builtin=False)
+            if patterns:
+                self._patterns = PatternSet(list(patterns))
+        except PatternError:
+            always = True  # too large for one pass: every text takes the full scan
+        self._always = always
+
+    def open(self, text: str, folded: str) -> bool:
+        """False only if no detector can report anything in ``text`` (its ``folded`` form)."""
+        if self._always:
+            return True
+        if self._keywords is not None and next(self._keywords.finditer(folded), None) is not None:
+            return True
+        return self._patterns is not None and bool(self._patterns.matching(text))
+
+
+def _re2_literal(word: str) -> str:
+    return "".join(c if c.isalnum() and c.isascii() else f"\\x{{{ord(c):x}}}" for c in word)

@@ -7,10 +7,10 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from extproc.detect.decode import Budget, layers, maybe_encoded
+from extproc.detect.decode import ENCODED, Budget, layers, maybe_encoded
 from extproc.detect.finding import Finding
 from extproc.detect.normalize import normalize
-from extproc.detect.prepass import KeywordIndex, Prefilter, Span, fold, merge_windows
+from extproc.detect.prepass import Gate, KeywordIndex, Prefilter, Span, fold, merge_windows
 from extproc.detect.regex import CompiledPattern, PatternError, compile_pattern
 from extproc.detect.spec import DetectorSpec
 from extproc.detect.validators import VALIDATORS
@@ -190,6 +190,7 @@ class Scanner:
 
     __slots__ = (
         "_detectors",
+        "_gate",
         "_keywords",
         "_prefilter",
         "_radius",
@@ -200,6 +201,7 @@ class Scanner:
     )
 
     _detectors: tuple[_Detector, ...]
+    _gate: Gate | None
     _keywords: KeywordIndex
     _prefilter: Prefilter
     _radius: int
@@ -208,10 +210,12 @@ class Scanner:
     specs: tuple[DetectorSpec, ...]
     without_keywords: tuple[str, ...]
 
-    def __init__(self, detectors: Sequence[_Detector]) -> None:
+    def __init__(self, detectors: Sequence[_Detector], gate: bool = True) -> None:
         specs = tuple(detector.spec for detector in detectors)
         fields = {
             "_detectors": tuple(detectors),
+            # Decoded layers are scanned too: what looks encoded opens the gate.
+            "_gate": Gate(specs, also=(ENCODED,)) if gate else None,
             "_keywords": KeywordIndex(specs),
             "_prefilter": Prefilter(specs),
             "specs": specs,
@@ -262,10 +266,22 @@ class Scanner:
         found = self._scan(text, 0, Budget())
         return [Finding(self._detectors[i].id, s, e, c) for c, s, e, i in found]
 
+    def clear(self, text: str) -> bool:
+        """True if scanning ``text`` certainly finds nothing (one pass; False: scan it)."""
+        if not text:
+            return True
+        if self._gate is None:
+            return False
+        subject = normalize(text).text
+        return not self._gate.open(subject, fold(subject))
+
     def _scan(self, text: str, depth: int, budget: Budget) -> list[Candidate]:
         normalized = normalize(text)
         subject = normalized.text
-        found = _resolve(self._match(subject, fold(subject)))
+        folded = fold(subject)
+        if self._gate is not None and not self._gate.open(subject, folded):
+            return []
+        found = _resolve(self._match(subject, folded))
         if depth < MAX_DEPTH and maybe_encoded(subject):
             decoded: list[Candidate] = []
             for layer in layers(subject, self._radius, CONTEXT_WINDOW, budget):
@@ -298,8 +314,12 @@ class Scanner:
         return candidates
 
 
-def build_scanner(specs: Sequence[DetectorSpec]) -> Scanner:
-    """Check and compile every detector once; errors name the detector id."""
+def build_scanner(specs: Sequence[DetectorSpec], gate: bool = True) -> Scanner:
+    """Check and compile every detector once; errors name the detector id.
+
+    ``gate=False`` builds a scanner that never skips a text (for tests that
+    prove the gate changes nothing).
+    """
     seen: set[str] = set()
     detectors = []
     for spec in specs:
@@ -320,9 +340,10 @@ def build_scanner(specs: Sequence[DetectorSpec]) -> Scanner:
                 spec=spec,
             )
         )
-        if spec.prefilter is not None:
-            _compile(spec, spec.prefilter, builtin=False)
-    return Scanner(detectors)
+        for extra in (spec.prefilter, spec.gate):
+            if extra is not None:
+                _compile(spec, extra, builtin=False)
+    return Scanner(detectors, gate)
 
 
 def keyword_list_spec(id: str, words: Sequence[str], case_sensitive: bool) -> DetectorSpec:

@@ -41,6 +41,13 @@ class DetectorSpec:
     prefilter           for detectors without keywords: a cheap RE2 pattern that
                         matches inside every value (a necessary condition); the
                         detector then runs only within ``max_len`` of its hits.
+    gate                a cheap RE2 pattern, matched on the whole text, that
+                        occurs wherever this detector can report anything (a
+                        necessary condition, context words included): texts
+                        where no detector's gate occurs skip scanning. None:
+                        the keywords, else the prefilter, else (user patterns,
+                        which run on RE2) the pattern itself. Set it where the
+                        default is weak ("sk-" occurs in "task-based").
     negative_context    words that, right before the value (nothing but a few
                         spaces or punctuation between), say it is something
                         else: the match is dropped ("version 1.2.3.0" is no
@@ -64,3 +71,4 @@ class DetectorSpec:
     invalid_confidence: float | None = None
     prefilter: str | None = None
     negative_context: tuple[str, ...] = ()
+    gate: str | None = None

@@ -1,0 +1,212 @@
+"""The gate: one pass that skips clean text, and never changes a finding."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bench.corpus.texts import ENCODINGS, Texts
+from extproc.detect.catalogue import BUILTIN
+from extproc.detect.prepass import Gate, fold
+from extproc.detect.scanner import build_scanner, keyword_list_spec
+from extproc.detect.spec import DetectorSpec
+from extproc.rewrite import json_body
+
+GATED = build_scanner(BUILTIN)
+UNGATED = build_scanner(BUILTIN, gate=False)
+IDS = [s.id for s in BUILTIN]
+
+
+def _corpus() -> list[str]:
+    texts = Texts(seed=7)
+    out = [t for s in BUILTIN for t in (*s.examples, *s.negatives)]
+    for detector in IDS:
+        out += [texts.single(detector).text for _ in range(25)]
+        for encoding in ENCODINGS:
+            for _ in range(6):
+                record = texts.evasion(detector, encoding)
+                if record is not None:
+                    out.append(record.text)
+    out += [texts.mixed(IDS).text for _ in range(100)]
+    out += [texts.negative().text for _ in range(400)]
+    out += [texts.clean().text for _ in range(100)]
+    return out
+
+
+CORPUS = _corpus()
+
+
+def test_the_gate_changes_no_finding_on_the_quality_corpus() -> None:
+    differ = [i for i, t in enumerate(CORPUS) if GATED.scan(t) != UNGATED.scan(t)]
+    assert differ == [], f"{len(differ)} of {len(CORPUS)} texts scan differently"
+    # And it is not a gate that is always open: it closes on the clean texts.
+    closed = sum(GATED.clear(t) for t in CORPUS)
+    assert closed >= 50
+
+
+# Fragments that come close to values: digits with separators, context words,
+# token prefixes, escapes, look-alike characters.
+FRAGMENTS = st.sampled_from(
+    [
+        "call ",
+        "phone: ",
+        "tel ",
+        "hotel ",
+        "excellent ",
+        "ssn ",
+        "card ",
+        "@",
+        "a@b",
+        ".com",
+        "415",
+        "555",
+        "2671",
+        "-",
+        " ",
+        ".",
+        ")",
+        "(",
+        "+",
+        "+1",
+        "+44 ",
+        "4111",
+        "1111",
+        "0000",
+        "1700000000",
+        "12:34:56",
+        "::1",
+        "10.0.0.",
+        "DE89",
+        "3704",
+        "0044",
+        "sk-",
+        "task-based ",
+        "proj-",
+        "AKIA",
+        "Asia ",
+        "ASIA",
+        "eyJ",
+        "eyJhbGciOi",
+        ".eyJ",
+        "AIza",
+        "ghp_",
+        "xoxb-",
+        "-----BEGIN ",
+        "%40",
+        "%2",
+        "&#64;",
+        "&commat;",
+        "\\u0040",
+        "aGVsbG8",
+        "QUtJQ",
+        "=",
+        "\u200b",
+        "\u00a0",
+        "\uff14",
+        "\u0664",
+        "K",
+        "\u212a",
+        "abcdefghijklmnop",
+        "ABCDEFGHIJKLMNOP",
+        "0123456789abcdef",
+        "_",
+        "\n",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(FRAGMENTS, min_size=1, max_size=14))
+def test_the_gate_changes_no_finding_on_near_misses(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert GATED.scan(text) == UNGATED.scan(text)
+    if GATED.clear(text):
+        assert UNGATED.scan(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A task-based plan for a risk-free rollout, then ask-me-anything in Asia.",
+        '{"id":"chatcmpl-demo","created":1700000000,"model":"bench"}',
+        "Use @decorator on the method; the hotel was excellent.",
+        "",
+    ],
+)
+def test_common_clean_text_is_cleared(text: str) -> None:
+    assert GATED.clear(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mobile 4155552671",  # a bare run counts after a context word
+        "phone (the desk one, ask for Sam): 4155552671",  # ... up to 48 characters before
+        "mail jane.doe@example.com",
+        "key %73k-abc",  # looks encoded: the decoded layer is scanned
+        "SGVsbG8gd29ybGQsIGhvdyBhcmUgeW91",
+    ],
+)
+def test_text_that_may_hold_a_value_is_not_cleared(text: str) -> None:
+    assert UNGATED.scan(text) or "4155552671" not in text
+    assert not GATED.clear(text)
+    assert not UNGATED.clear(text)  # an ungated scanner never skips
+
+
+def _spec(**kwargs: object) -> DetectorSpec:
+    return DetectorSpec(**{"id": "t", "pattern": "x", **kwargs})  # type: ignore[arg-type]
+
+
+def test_keywords_are_matched_folded_like_the_keyword_pass() -> None:
+    gate = Gate([_spec(keywords=("Nightingale", "a.b"))])
+    for text in ("project NIGHTINGALE", "x A.B y"):
+        assert gate.open(text, fold(text))
+    assert not gate.open("aXb night gale", fold("aXb night gale"))
+
+
+def test_a_user_pattern_is_its_own_gate_and_a_bare_builtin_opens_it_always() -> None:
+    user = Gate([_spec(pattern="EMP-[0-9]{6}", builtin=False)])
+    assert user.open("id EMP-123456", "id emp-123456")
+    assert not user.open("id EMP-12", "id emp-12")
+    caseless = Gate([_spec(pattern="emp-[0-9]{6}", case_sensitive=False)])
+    assert caseless.open("EMP-123456", "emp-123456")
+    assert Gate([_spec(builtin=True)]).open("anything", "anything")
+
+
+def test_word_lists_gate_on_their_longest_word() -> None:
+    spec = keyword_list_spec("custom/codename", ["Project Nightingale"], case_sensitive=False)
+    scanner = build_scanner([spec])
+    assert not scanner.clear("the nightingale sang")  # the keyword, not the phrase
+    assert scanner.clear("a daily build")
+    assert [f.detector for f in scanner.scan("about project  nightingale.")] == [spec.id]
+
+
+JSON_VALUES = st.recursive(
+    st.one_of(
+        st.lists(FRAGMENTS, max_size=6).map("".join),
+        st.integers(min_value=0, max_value=10**19),
+        st.booleans(),
+        st.none(),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.lists(FRAGMENTS, max_size=3).map("".join), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(JSON_VALUES, st.sampled_from([None, 0, 2]), st.booleans())
+def test_a_raw_json_body_without_escapes_is_cleared_only_if_its_strings_are_clean(
+    document: object, indent: int | None, ascii_only: bool
+) -> None:
+    """What ``bodies.scan_body`` relies on to skip parsing clean bodies."""
+    raw = json.dumps(document, indent=indent, ensure_ascii=ascii_only)
+    view = json_body.parse(raw)
+    scanned = view.joined if view is not None else raw  # a scalar is scanned as text
+    if "\\" not in raw and GATED.clear(raw):
+        assert UNGATED.scan(scanned) == []
