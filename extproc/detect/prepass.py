@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import ahocorasick
 
-from extproc.detect.regex import CompiledPattern, PatternError, PatternSet, compile_pattern
+from extproc.detect.regex import PatternError, PatternSet, compile_pattern
 from extproc.detect.spec import DetectorSpec
 
 Span = tuple[int, int]
@@ -132,13 +132,14 @@ class Gate:
     """Can anything be found in a text at all? One linear pass says no for most clean text.
 
     Each detector contributes a necessary condition: its ``gate`` pattern;
-    else its keywords (matched on the folded text, as the keyword pass does);
-    else its prefilter; else, for a user pattern (RE2), the pattern itself. A
-    built-in detector with none of these opens the gate for every text.
-    ``also`` adds conditions of the caller's (what an encoded value looks like).
+    else its keywords (case-insensitively: RE2's case folding accepts every
+    text the keyword pass's ``fold`` does, and a little more); else its
+    prefilter; else, for a user pattern (RE2), the pattern itself. A built-in
+    detector with none of these opens the gate for every text. ``also`` adds
+    conditions of the caller's (what an encoded value looks like).
     """
 
-    __slots__ = ("_always", "_keywords", "_patterns")
+    __slots__ = ("_always", "_set")
 
     def __init__(self, specs: Sequence[DetectorSpec], also: Sequence[str] = ()) -> None:
         keywords: dict[str, None] = {}
@@ -156,25 +157,21 @@ class Gate:
                 patterns[pattern] = None
             else:
                 always = True
-        self._keywords: CompiledPattern | None = None
-        self._patterns: PatternSet | None = None
+        if keywords:
+            patterns["(?i:" + "|".join(_re2_literal(k) for k in keywords) + ")"] = None
+        self._set: PatternSet | None = None
         try:
-            if keywords:
-                union = "|".join(_re2_literal(k) for k in keywords)
-                self._keywords = compile_pattern(union, builtin=False)
             if patterns:
-                self._patterns = PatternSet(list(patterns))
+                self._set = PatternSet(list(patterns))
         except PatternError:
             always = True  # too large for one pass: every text takes the full scan
         self._always = always
 
-    def open(self, text: str, folded: str) -> bool:
-        """False only if no detector can report anything in ``text`` (its ``folded`` form)."""
+    def open(self, text: str) -> bool:
+        """False only if no detector can report anything in ``text``."""
         if self._always:
             return True
-        if self._keywords is not None and next(self._keywords.finditer(folded), None) is not None:
-            return True
-        return self._patterns is not None and bool(self._patterns.matching(text))
+        return self._set is not None and self._set.any(text)
 
 
 def _re2_literal(word: str) -> str:

@@ -165,6 +165,10 @@ class PatternSet:
                 raise PatternError(f"pattern {index}: {reason}") from None
         self._set.Compile()
 
+    def any(self, text: str) -> bool:
+        """True if one of the patterns matches somewhere in ``text``."""
+        return bool(self._set.Match(_utf8(text)))
+
     def matching(self, text: str, pos: int = 0, endpos: int | None = None) -> list[int]:
         """Indices of the patterns that match somewhere in ``text[pos:endpos]``."""
         found = self._set.Match(_utf8(text[pos:endpos]))

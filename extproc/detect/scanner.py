@@ -272,16 +272,14 @@ class Scanner:
             return True
         if self._gate is None:
             return False
-        subject = normalize(text).text
-        return not self._gate.open(subject, fold(subject))
+        return not self._gate.open(normalize(text).text)
 
     def _scan(self, text: str, depth: int, budget: Budget) -> list[Candidate]:
         normalized = normalize(text)
         subject = normalized.text
-        folded = fold(subject)
-        if self._gate is not None and not self._gate.open(subject, folded):
+        if self._gate is not None and not self._gate.open(subject):
             return []
-        found = _resolve(self._match(subject, folded))
+        found = _resolve(self._match(subject, fold(subject)))
         if depth < MAX_DEPTH and maybe_encoded(subject):
             decoded: list[Candidate] = []
             for layer in layers(subject, self._radius, CONTEXT_WINDOW, budget):
