@@ -257,10 +257,6 @@ def ms(x: float) -> str:
     return f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:.0f}"
 
 
-def ratio(a: float, b: float) -> str:
-    return f"{a / b:.2f}" if b else "-"
-
-
 # -- sections -------------------------------------------------------------
 
 
@@ -299,15 +295,23 @@ def section_proxy(
             elif name == "default" and kind == "pii-dense" and not risk:
                 statuses.append(f"{label} {kind}: no x-risk-categories (nothing found?)")
         runs: dict[str, list[Result]] = {n: [] for n in fronts}
-        for _ in range(repeat):
-            for name, front in fronts.items():
+        order = list(fronts.items())
+        for round_ in range(repeat):
+            # Alternate the order, so that drift on a shared machine does not
+            # always favour the same variant.
+            for name, front in order if round_ % 2 == 0 else reversed(order):
                 runs[name].append(measure(front.url, path, kind, seconds, pids[name]))
         r = {n: median_result(v) for n, v in runs.items()}
         a, n, d = r["alone"], r["no-op"], r["default"]
         errors = sum(x.errors for x in r.values())
+        # The ratios: medians over rounds of runs made within the same minute.
+        pairs = zip(runs["default"], runs["no-op"], runs["alone"], strict=True)
+        per_round = [(dr.rps / nr.rps, nr.rps / ar.rps) for dr, nr, ar in pairs]
+        dn = sorted(x for x, _ in per_round)[len(per_round) // 2]
+        na = sorted(y for _, y in per_round)[len(per_round) // 2]
         lines.append(
             f"| {label} | {kind} | {a.rps:,.0f} | {n.rps:,.0f} | {d.rps:,.0f} "
-            f"| **{ratio(d.rps, n.rps)}** | {ratio(n.rps, a.rps)} "
+            f"| **{dn:.2f}** | {na:.2f} "
             f"| {ms(a.p50_ms)} / {ms(n.p50_ms)} / {ms(d.p50_ms)} "
             f"| {ms(a.p99_ms)} / {ms(n.p99_ms)} / {ms(d.p99_ms)} "
             f"| {n.cpu_us_per_request:,.0f} / {d.cpu_us_per_request:,.0f} | {errors} |"

@@ -53,22 +53,27 @@ def scan_body(
             decision, lambda: apply(text, decision.rewrite_actions, renderer, gap=gap), text
         )
     decision = decide(policy.scanner.scan(view.joined), view.joined, policy, direction)
-    per_segment: dict[int, list[tuple[Finding, Action]]] = {}
+    per_segment: dict[int, tuple[json_body.Segment, list[tuple[Finding, Action]]]] = {}
     kept: list[tuple[Finding, Action]] = []
     for seg, rel, (original, action) in view.locate([(f, (f, a)) for f, a in decision.actions]):
-        per_segment.setdefault(seg.raw_start, []).append((rel, action))
+        per_segment.setdefault(seg.raw_start, (seg, []))[1].append((rel, action))
         kept.append((original, action))
     decision = Decision(tuple(kept), decision.suppressed)
 
     def new_text() -> str:
         def content(seg: json_body.Segment) -> str | None:
-            acted = [p for p in per_segment.get(seg.raw_start, ()) if p[1] in REWRITING]
+            acted = [p for p in per_segment.get(seg.raw_start, (seg, ()))[1] if p[1] in REWRITING]
             old = view.content(seg)
             if not acted and seg.kind is json_body.Kind.NUMBER:
                 return None
             new = apply(old, acted, renderer, gap=gap)
             return None if new == old and not acted else new
 
-        return json_body.rewrite(view, content)
+        # Text between findings changes only when ``gap`` restores pseudonyms:
+        # otherwise only the segments with findings are visited.
+        only = None
+        if gap is unchanged:
+            only = [per_segment[start][0] for start in sorted(per_segment)]
+        return json_body.rewrite(view, content, only)
 
     return Scanned(decision, new_text, view.joined)

@@ -31,8 +31,10 @@ SEPARATOR = "\x00"
 # Strings (unrolled loop, linear) and numbers of 6+ digits; everything else is structure.
 _STRING_PATTERN = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _LONG_NUMBER_PATTERN = r"-?\d[\d.eE+-]{5,}"
-_STRING = re.compile(_STRING_PATTERN, re.S)
-_TOKEN = re.compile(f"{_STRING_PATTERN}|{_LONG_NUMBER_PATTERN}", re.S)
+# Group 1: a string; group 2: the colon after it, when it is a key.
+_KEYED = f"({_STRING_PATTERN})([ \t\r\n]*:)?"
+_STRING = re.compile(_KEYED, re.S)
+_TOKEN = re.compile(f"{_KEYED}|{_LONG_NUMBER_PATTERN}", re.S)
 _LONG_NUMBER = re.compile(_LONG_NUMBER_PATTERN)
 _SPACE = " \t\r\n"
 
@@ -180,17 +182,18 @@ def _segments(body: str, tokens: re.Pattern[str]) -> tuple[Segment, ...]:
     segments: list[Segment] = []
     pos = 0
     for m in tokens.finditer(body):
-        token = m.group()
-        if token[0] == '"':
-            length = len(_content(token))
-            after = m.end()
-            while after < len(body) and body[after] in _SPACE:
-                after += 1
-            kind = Kind.KEY if body.startswith(":", after) else Kind.VALUE
+        start, end = m.span(1)
+        if start >= 0:
+            if body.find("\\", start, end) < 0:
+                length = end - start - 2
+            else:
+                length = len(_content(body[start:end]))
+            kind = Kind.VALUE if m.lastindex == 1 else Kind.KEY
         else:
-            length, kind = len(token), Kind.NUMBER
-        segments.append(Segment(m.start(), m.end(), pos, pos + length, kind))
-        pos += length + len(SEPARATOR)
+            start, end = m.span()
+            length, kind = end - start, Kind.NUMBER
+        segments.append(Segment(start, end, pos, pos + length, kind))
+        pos += length + 1  # the separator
     return tuple(segments)
 
 
@@ -198,11 +201,18 @@ def encode_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def rewrite(view: JsonView, new_content: Callable[[Segment], str | None]) -> str:
-    """The body with each segment whose ``new_content`` is not None replaced."""
+def rewrite(
+    view: JsonView,
+    new_content: Callable[[Segment], str | None],
+    only: Sequence[Segment] | None = None,
+) -> str:
+    """The body with each segment whose ``new_content`` is not None replaced.
+
+    ``only``: the segments that may change, in body order (default: all).
+    """
     out: list[str] = []
     pos = 0
-    for seg in view.segments:
+    for seg in view.segments if only is None else only:
         new = new_content(seg)
         if new is None:
             continue
