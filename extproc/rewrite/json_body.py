@@ -19,9 +19,8 @@ import bisect
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from enum import Enum
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from extproc.detect.finding import Finding
 
@@ -45,8 +44,9 @@ class Kind(Enum):
     NUMBER = "number"
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):
+    """One string or long number (a tuple: a body has many, built in a loop)."""
+
     raw_start: int  # token span in the body text, quotes included
     raw_end: int
     start: int  # span of the decoded content in the joined text
@@ -58,19 +58,26 @@ class JsonView:
     """A JSON body: ``joined`` (its decoded strings) at once, the token
     positions (``segments``) only when a finding needs them."""
 
-    __slots__ = ("_segments", "_starts", "_tokens", "body", "joined")
+    __slots__ = ("_lengths", "_segments", "_starts", "_tokens", "body", "joined")
 
-    def __init__(self, body: str, joined: str, tokens: re.Pattern[str]) -> None:
+    def __init__(
+        self,
+        body: str,
+        joined: str,
+        tokens: re.Pattern[str],
+        lengths: Sequence[int] | None = None,
+    ) -> None:
         self.body = body
         self.joined = joined
         self._tokens = tokens  # the tokens that make up ``joined``, in order
+        self._lengths = lengths  # their decoded lengths, when known
         self._segments: tuple[Segment, ...] | None = None
         self._starts: tuple[int, ...] = ()
 
     @property
     def segments(self) -> tuple[Segment, ...]:
         if self._segments is None:
-            self._segments = _segments(self.body, self._tokens)
+            self._segments = _segments(self.body, self._tokens, self._lengths)
             self._starts = tuple(s.start for s in self._segments)
         return self._segments
 
@@ -140,7 +147,8 @@ def parse(body: str) -> JsonView | None:
         numbers = _walk(tree, parts)
     except RecursionError:
         return _from_tokens(body)
-    return JsonView(body, SEPARATOR.join(parts), _TOKEN if numbers else _STRING)
+    lengths = [len(part) for part in parts]
+    return JsonView(body, SEPARATOR.join(parts), _TOKEN if numbers else _STRING, lengths)
 
 
 def _walk(node: object, out: list[str]) -> bool:
@@ -178,13 +186,19 @@ def _content(token: str) -> str:
     return token[1:-1] if "\\" not in token else str(json.loads(token))
 
 
-def _segments(body: str, tokens: re.Pattern[str]) -> tuple[Segment, ...]:
+def _segments(
+    body: str, tokens: re.Pattern[str], lengths: Sequence[int] | None = None
+) -> tuple[Segment, ...]:
+    """The tokens of ``body``; ``lengths``: their decoded lengths, from the
+    parse (saves decoding each string with escapes a second time)."""
     segments: list[Segment] = []
     pos = 0
-    for m in tokens.finditer(body):
+    for index, m in enumerate(tokens.finditer(body)):
         start, end = m.span(1)
         if start >= 0:
-            if body.find("\\", start, end) < 0:
+            if lengths is not None:
+                length = lengths[index]
+            elif body.find("\\", start, end) < 0:
                 length = end - start - 2
             else:
                 length = len(_content(body[start:end]))
