@@ -224,7 +224,13 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
                 responses = self._handle(exchange, request, phase)
                 recorder.message_handled(_direction_of(phase), perf_counter() - started)
                 for response in responses:
-                    await context.write(response)
+                    try:
+                        await context.write(response)
+                    except grpc.aio.BaseError:
+                        # The stream is gone (Envoy reset it): nobody is left to
+                        # answer, and nothing failed on this side.
+                        log.debug("ext_proc stream closed by the peer", extra={"phase": phase})
+                        return
                 if exchange.finished:
                     # An ImmediateResponse ends the exchange; Envoy closes its side.
                     return

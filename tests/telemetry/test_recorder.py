@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+import grpc
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -297,3 +298,24 @@ def test_a_stream_reset_during_the_last_answer_still_yields_its_span(rig: Rig) -
     (span,) = rig.finished()
     assert span.context is not None and format(span.context.trace_id, "032x") == TRACE_ID
     assert rig.values("dlp.streams.active") == {key(): 0}
+
+
+class GoneWhileSending(InProcessContext):
+    """The stream is already finished when the first answer is written."""
+
+    async def write(self, message: pb.ProcessingResponse) -> None:
+        raise grpc.aio.UsageError("Perform write on a finished RPC")
+
+
+def test_a_stream_gone_before_the_answer_is_not_a_processing_error(rig: Rig) -> None:
+    factory, _reload = policy_inspectors(str(DEFAULT_POLICY), rig.recorder)
+    servicer = ExternalProcessor(factory, "envoy.filters.http.ext_proc", rig.recorder)
+    request = _headers("request_headers", {":method": "GET", ":path": "/"})
+
+    async def requests() -> AsyncIterator[pb.ProcessingRequest]:
+        yield request
+
+    asyncio.run(servicer.Process(requests(), cast(Any, GoneWhileSending())))
+    assert key(direction="request", decision="error") not in rig.values("dlp.requests")
+    assert rig.values("dlp.streams.active") == {key(): 0}
+    assert len(rig.finished()) == 1  # the stream's span still ends
