@@ -36,23 +36,20 @@ def scan_body(
     gap: Callable[[str], str],
 ) -> Scanned:
     """``gap`` rewrites the text between findings (restoring pseudonyms)."""
-    if (
-        gap is unchanged
-        and not policy.governance.active
-        and "\\" not in text
-        and policy.scanner.clear(text)
-    ):
+    checked = gap is unchanged and not policy.governance.active and "\\" not in text
+    if checked and policy.scanner.clear(text):
         # Without escapes every JSON string, key and number is a verbatim piece
         # of the body: nothing can be found in the body, so nothing in them.
         # Skips parsing clean bodies. (Governance counts the parsed text.)
         return Scanned(NOTHING, lambda: text, text)
     view = json_body.parse(text)
     if view is None:
-        decision = decide(policy.scanner.scan(text), text, policy, direction)
+        decision = decide(policy.scanner.scan(text, gate=not checked), text, policy, direction)
         return Scanned(
             decision, lambda: apply(text, decision.rewrite_actions, renderer, gap=gap), text
         )
-    decision = decide(policy.scanner.scan(view.joined), view.joined, policy, direction)
+    found = policy.scanner.scan(view.joined, gate=not checked)
+    decision = decide(found, view.joined, policy, direction)
     per_segment: dict[int, tuple[json_body.Segment, list[tuple[Finding, Action]]]] = {}
     kept: list[tuple[Finding, Action]] = []
     for seg, rel, (original, action) in view.locate([(f, (f, a)) for f, a in decision.actions]):

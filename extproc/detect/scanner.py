@@ -253,17 +253,19 @@ class Scanner:
                 plan[spec.id] = [(0, size)]
         return plan
 
-    def scan(self, text: str) -> list[Finding]:
+    def scan(self, text: str, gate: bool = True) -> list[Finding]:
         """Findings in ``text``, sorted by start, never overlapping.
 
         Values hidden in an encoding (``extproc.detect.decode``) are found in
         decoded layers, up to ``MAX_DEPTH`` deep; such a finding spans every
         original character that encodes the value and keeps the confidence
         the decoded value earns (see ``_overlay`` for overlaps with plain ones).
+        ``gate=False``: the caller already saw the gate open (on the raw form
+        of this text), so this text is scanned without asking it again.
         """
         if not text:
             return []
-        found = self._scan(text, 0, Budget())
+        found = self._scan(text, 0, Budget(), gate)
         return [Finding(self._detectors[i].id, s, e, c) for c, s, e, i in found]
 
     def clear(self, text: str) -> bool:
@@ -274,10 +276,10 @@ class Scanner:
             return False
         return not self._gate.open(normalize(text).text)
 
-    def _scan(self, text: str, depth: int, budget: Budget) -> list[Candidate]:
+    def _scan(self, text: str, depth: int, budget: Budget, gate: bool = True) -> list[Candidate]:
         normalized = normalize(text)
         subject = normalized.text
-        if self._gate is not None and not self._gate.open(subject):
+        if gate and self._gate is not None and not self._gate.open(subject):
             return []
         found = _resolve(self._match(subject, fold(subject)))
         if depth < MAX_DEPTH and maybe_encoded(subject):
