@@ -35,31 +35,35 @@ MAX_RUNS = 1024
 MAX_RUN = 1 << 16
 _PROBE = 64  # base64 characters decoded first, to reject binary cheaply
 
-# A run of at least 14 base64 characters holding a capital letter (base64 of
-# text always has some; paths, prose and lower-case identifiers never reach
-# Python). Spelled out by the position of the first capital, so RE2 keeps it
-# linear. Runs under 16 characters with their padding are dropped in Python.
-_B64, _B64_LOW = "[A-Za-z0-9+/_-]", "[a-z0-9+/_-]"
-_BASE64 = (
-    "(?:"
-    + "|".join(f"{_B64_LOW}{{{k}}}[A-Z]{_B64}{{{13 - k},}}" for k in range(14))
-    + f"|{_B64_LOW}{{14,}}[A-Z]{_B64}*)={{0,2}}"
-)
 MIN_RUN = 16
 _PERCENT = r"(?:%[0-9A-Fa-f]{2})+"
 _ENTITY = r"&(?:#[0-9]{1,7};?|#[xX][0-9A-Fa-f]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};)"
 _JSON_U = r"(?:\\u[0-9A-Fa-f]{4})+"
 
-# Every search is a linear RE2 pass; Python looks only at what it finds. One
-# pass tells whether a text has anything to decode at all: an escape, or a
-# run that ``layers`` would try as base64.
-ENCODED = f"{_PERCENT}|{_ENTITY}|{_JSON_U}|{_BASE64}"
-_ANY = compile_pattern(ENCODED, builtin=False)
+# Every search is a linear RE2 pass; Python looks only at what it finds.
+# The escapes a layer can undo, as one pattern:
+ESCAPED = f"{_PERCENT}|{_ENTITY}|{_JSON_U}"
 _PERCENT_RE = compile_pattern(_PERCENT, builtin=False)
 _ENTITY_RE = compile_pattern(_ENTITY, builtin=False)
 _JSON_U_RE = compile_pattern(_JSON_U, builtin=False)
-# Leftmost-first and greedy: each match is a maximal run.
-_BASE64_RE = compile_pattern(_BASE64, builtin=False)
+# A maximal run of at least 14 base64 characters (with its padding). Only runs
+# holding a capital letter are tried (base64 of text always has some; paths,
+# prose and lower-case identifiers never get decoded); that test is done in
+# Python on the few long runs, because a regex that counts up to the first
+# capital makes RE2's automaton large and slow on varied text.
+_RUN = "[A-Za-z0-9+/_-]{14,}={0,2}"
+_RUN_RE = compile_pattern(_RUN, builtin=False)
+# Both in one pass: an escape starts with one of "%&\\", a run never does.
+_SIGNAL_RE = compile_pattern(f"{ESCAPED}|{_RUN}", builtin=False)
+
+
+def base64_runs(text: str, lo: int = 0, hi: int | None = None) -> Iterator[tuple[int, int]]:
+    """Spans of the runs of ``text[lo:hi]`` that ``layers`` tries as base64."""
+    for start, end in _RUN_RE.finditer(text, lo, hi):
+        run = text[start:end]
+        if run.lower() != run:  # holds a capital letter
+            yield start, end
+
 
 ENCODINGS = ("percent", "html", "json_u", "base64")
 
@@ -237,7 +241,7 @@ def b64_text(run: str) -> str | None:
 
 
 def _base64(text: str, lo: int, hi: int, budget: Budget) -> Iterator[Piece]:
-    for start, end in _BASE64_RE.finditer(text, lo, hi):
+    for start, end in base64_runs(text, lo, hi):
         if not MIN_RUN <= end - start <= MAX_RUN or budget.runs <= 0:
             continue
         budget.runs -= 1
@@ -256,7 +260,20 @@ _ESCAPES: tuple[tuple[str, str, Callable[[str, int, int], Iterator[Piece]]], ...
 
 def maybe_encoded(text: str) -> bool:
     """The cheap check: could anything in ``text`` be decoded at all?"""
-    return next(_ANY.finditer(text), None) is not None if len(text) >= 3 else False
+    if len(text) < 3:
+        return False
+    for start, end in _SIGNAL_RE.finditer(text):
+        if text[start] in "%&\\":
+            return True  # an escape
+        run = text[start:end]
+        if run.lower() != run:
+            return True  # a run holding a capital letter
+    return False
+
+
+def has_base64_run(text: str) -> bool:
+    """True if ``layers`` would try a run of ``text`` as base64."""
+    return next(base64_runs(text), None) is not None
 
 
 def layers(text: str, radius: int, context: int, budget: Budget) -> Iterator[Layer]:

@@ -7,7 +7,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from extproc.detect.decode import ENCODED, Budget, layers, maybe_encoded
+from extproc.detect.decode import ESCAPED, Budget, has_base64_run, layers, maybe_encoded
 from extproc.detect.finding import Finding
 from extproc.detect.normalize import normalize
 from extproc.detect.prepass import Gate, KeywordIndex, Prefilter, Span, fold, merge_windows
@@ -214,8 +214,9 @@ class Scanner:
         specs = tuple(detector.spec for detector in detectors)
         fields = {
             "_detectors": tuple(detectors),
-            # Decoded layers are scanned too: what looks encoded opens the gate.
-            "_gate": Gate(specs, also=(ENCODED,)) if gate else None,
+            # Decoded layers are scanned too: an escape opens the gate, and
+            # so does a run that looks like base64 (``_closed``).
+            "_gate": Gate(specs, also=(ESCAPED,)) if gate else None,
             "_keywords": KeywordIndex(specs),
             "_prefilter": Prefilter(specs),
             "specs": specs,
@@ -274,12 +275,17 @@ class Scanner:
             return True
         if self._gate is None:
             return False
-        return not self._gate.open(normalize(text).text)
+        return self._closed(normalize(text).text)
+
+    def _closed(self, subject: str) -> bool:
+        """The gate says no, and no run of ``subject`` would be decoded as base64."""
+        gate = self._gate
+        return gate is not None and not gate.open(subject) and not has_base64_run(subject)
 
     def _scan(self, text: str, depth: int, budget: Budget, gate: bool = True) -> list[Candidate]:
         normalized = normalize(text)
         subject = normalized.text
-        if gate and self._gate is not None and not self._gate.open(subject):
+        if gate and self._closed(subject):
             return []
         found = _resolve(self._match(subject, fold(subject)))
         if depth < MAX_DEPTH and maybe_encoded(subject):

@@ -151,17 +151,25 @@ def test_text_any_chunking_same_output(cuts: list[int]) -> None:
     assert stream_output(body, cuts, "text/plain") == whole
 
 
-json_text = st.text(
-    alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30
+json_text = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30).map(
+    lambda t: t + "_k"  # never ends in a negative context word (see top_keys)
 ) | st.sampled_from([CARD, SSN, f"mail jane.doe@contoso.org {CARD}", "\u200b4111"])
 json_docs = st.recursive(
     st.none() | st.booleans() | st.integers() | json_text,
-    lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=6), c, max_size=4),
+    lambda c: (
+        st.lists(c, max_size=4)
+        | st.dictionaries(st.text(max_size=6).map(lambda k: k + "_k"), c, max_size=4)
+    ),
     max_leaves=15,
 )
 
 
-@given(doc=st.dictionaries(st.text(max_size=6), json_docs, min_size=1, max_size=5))
+# Keys never end in a negative context word ("GTIN": a card-shaped value
+# right after it is a trade item number, rightly left alone).
+top_keys = st.text(max_size=6).map(lambda k: k + "_k")
+
+
+@given(doc=st.dictionaries(top_keys, json_docs, min_size=1, max_size=5))
 @settings(max_examples=150, deadline=None)
 def test_redacted_json_stays_json(doc: dict[str, object]) -> None:
     ins = inspector()
