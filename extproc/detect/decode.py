@@ -51,10 +51,10 @@ _JSON_U_RE = compile_pattern(_JSON_U, builtin=False)
 # prose and lower-case identifiers never get decoded); that test is done in
 # Python on the few long runs, because a regex that counts up to the first
 # capital makes RE2's automaton large and slow on varied text.
-_RUN = "[A-Za-z0-9+/_-]{14,}={0,2}"
-_RUN_RE = compile_pattern(_RUN, builtin=False)
+BASE64_RUN = "[A-Za-z0-9+/_-]{14,}={0,2}"
+_RUN_RE = compile_pattern(BASE64_RUN, builtin=False)
 # Both in one pass: an escape starts with one of "%&\\", a run never does.
-_SIGNAL_RE = compile_pattern(f"{ESCAPED}|{_RUN}", builtin=False)
+_SIGNAL_RE = compile_pattern(f"{ESCAPED}|{BASE64_RUN}", builtin=False)
 
 
 def base64_runs(text: str, lo: int = 0, hi: int | None = None) -> Iterator[tuple[int, int]]:

@@ -12,7 +12,7 @@ clean text clean, so it skips the passes above and the decoding check.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import ahocorasick
 
@@ -139,11 +139,21 @@ class Gate:
     conditions of the caller's (what an encoded value looks like).
     """
 
-    __slots__ = ("_always", "_set")
+    __slots__ = ("_always", "_confirm", "_set")
 
-    def __init__(self, specs: Sequence[DetectorSpec], also: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        specs: Sequence[DetectorSpec],
+        also: Sequence[str] = (),
+        weak: tuple[str, Callable[[str], bool]] | None = None,
+    ) -> None:
+        """``weak``: a loose pattern and the exact check it stands for, run in
+        Python only when that pattern is the one thing that matched."""
         keywords: dict[str, None] = {}
-        patterns: dict[str, None] = dict.fromkeys(also)
+        # The weak pattern first: its index is 0.
+        patterns: dict[str, None] = dict.fromkeys([weak[0]] if weak else [])
+        patterns.update(dict.fromkeys(also))
+        self._confirm = weak[1] if weak else None
         always = False
         for spec in specs:
             if spec.gate is not None:
@@ -171,7 +181,14 @@ class Gate:
         """False only if no detector can report anything in ``text``."""
         if self._always:
             return True
-        return self._set is not None and self._set.any(text)
+        if self._set is None:
+            return False
+        if self._confirm is None:
+            return self._set.any(text)
+        hits = self._set.matching(text)
+        if hits == [0]:
+            return self._confirm(text)
+        return bool(hits)
 
 
 def _re2_literal(word: str) -> str:

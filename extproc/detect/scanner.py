@@ -7,7 +7,14 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from extproc.detect.decode import ESCAPED, Budget, has_base64_run, layers, maybe_encoded
+from extproc.detect.decode import (
+    BASE64_RUN,
+    ESCAPED,
+    Budget,
+    has_base64_run,
+    layers,
+    maybe_encoded,
+)
 from extproc.detect.finding import Finding
 from extproc.detect.normalize import normalize
 from extproc.detect.prepass import Gate, KeywordIndex, Prefilter, Span, fold, merge_windows
@@ -214,9 +221,12 @@ class Scanner:
         specs = tuple(detector.spec for detector in detectors)
         fields = {
             "_detectors": tuple(detectors),
-            # Decoded layers are scanned too: an escape opens the gate, and
-            # so does a run that looks like base64 (``_closed``).
-            "_gate": Gate(specs, also=(ESCAPED,)) if gate else None,
+            # Decoded layers are scanned too: an escape opens the gate, and so
+            # does a run that ``layers`` would try as base64 (a long run is
+            # found in the same pass; whether it holds a capital, in Python).
+            "_gate": (
+                Gate(specs, also=(ESCAPED,), weak=(BASE64_RUN, has_base64_run)) if gate else None
+            ),
             "_keywords": KeywordIndex(specs),
             "_prefilter": Prefilter(specs),
             "specs": specs,
@@ -278,9 +288,7 @@ class Scanner:
         return self._closed(normalize(text).text)
 
     def _closed(self, subject: str) -> bool:
-        """The gate says no, and no run of ``subject`` would be decoded as base64."""
-        gate = self._gate
-        return gate is not None and not gate.open(subject) and not has_base64_run(subject)
+        return self._gate is not None and not self._gate.open(subject)
 
     def _scan(self, text: str, depth: int, budget: Budget, gate: bool = True) -> list[Candidate]:
         normalized = normalize(text)
