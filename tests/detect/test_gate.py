@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bench.corpus.texts import ENCODINGS, Texts
 from extproc.detect.catalogue import BUILTIN
+from extproc.detect.decode import base64_runs, has_base64_run
 from extproc.detect.prepass import Gate, fold
 from extproc.detect.scanner import build_scanner, keyword_list_spec
 from extproc.detect.spec import DetectorSpec
@@ -210,3 +211,9 @@ def test_a_raw_json_body_without_escapes_is_cleared_only_if_its_strings_are_clea
     scanned = view.joined if view is not None else raw  # a scalar is scanned as text
     if "\\" not in raw and GATED.clear(raw):
         assert UNGATED.scan(scanned) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aZ9+/_-=. %&\\u", max_size=60))
+def test_the_base64_check_agrees_with_the_runs_layers_decode(text: str) -> None:
+    assert has_base64_run(text) == (next(base64_runs(text), None) is not None)
