@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from bench.engine import PII_VALUES, clean_text, dense_text
 from bench.stacks import chat_answer
 from extproc.exchange import PassInspector
-from extproc.wire.inprocess import process
+from extproc.wire.inprocess import body_message, headers_message, process
 from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.service import ExternalProcessor, InspectorFactory
 from tests.e2e.stack import ROOT
@@ -47,20 +47,10 @@ ENVOY_RESPONSE_HEADERS = {
 
 
 def _headers(phase: str, pairs: Mapping[str, str], first: bool) -> pb.ProcessingRequest:
-    req = pb.ProcessingRequest()
-    h = getattr(req, phase)
-    for k, v in pairs.items():
-        h.headers.headers.add(key=k, raw_value=v.encode())
+    req = headers_message(phase, pairs)
     if first:
         req.protocol_config.request_body_mode = 2  # type: ignore[assignment]  # BUFFERED
         req.protocol_config.response_body_mode = 2  # type: ignore[assignment]
-    return req
-
-
-def _body(phase: str, data: bytes) -> pb.ProcessingRequest:
-    req = pb.ProcessingRequest()
-    getattr(req, phase).body = data
-    getattr(req, phase).end_of_stream = True
     return req
 
 
@@ -68,9 +58,9 @@ def exchange_messages(request_body: bytes, response_body: bytes) -> list[bytes]:
     """Serialized, as they come off the wire (parsing is part of the cost)."""
     msgs = [
         _headers("request_headers", ENVOY_REQUEST_HEADERS, True),
-        _body("request_body", request_body),
+        body_message("request_body", request_body, True),
         _headers("response_headers", ENVOY_RESPONSE_HEADERS, False),
-        _body("response_body", response_body),
+        body_message("response_body", response_body, True),
     ]
     return [m.SerializeToString() for m in msgs]
 

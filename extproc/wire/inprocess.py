@@ -2,12 +2,13 @@
 
 ``InProcessContext`` is the part of ``grpc.aio.ServicerContext`` that
 ``ExternalProcessor.Process`` uses; ``process`` runs one stream to its end and
-returns what was written, in order.
+returns what was written, in order. ``headers_message`` and ``body_message``
+build the messages Envoy would send.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import grpc
@@ -53,3 +54,25 @@ async def process(
     context = InProcessContext(metadata)
     await servicer.Process(stream(), cast(Any, context))
     return context.written
+
+
+def headers_message(
+    phase: str, pairs: Mapping[str, str], eos: bool = False
+) -> pb.ProcessingRequest:
+    """A ``request_headers`` or ``response_headers`` message, values in
+    ``raw_value`` as Envoy sends them."""
+    request = pb.ProcessingRequest()
+    part = getattr(request, phase)
+    for key, value in pairs.items():
+        part.headers.headers.add(key=key, raw_value=value.encode())
+    part.end_of_stream = eos
+    return request
+
+
+def body_message(phase: str, data: bytes, eos: bool) -> pb.ProcessingRequest:
+    """A ``request_body`` or ``response_body`` message."""
+    request = pb.ProcessingRequest()
+    part = getattr(request, phase)
+    part.body = data
+    part.end_of_stream = eos
+    return request

@@ -19,7 +19,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from extproc.dlp import policy_inspectors
 from extproc.telemetry import DURATION_BUCKETS, SPAN_NAME, OtelRecorder, span_attributes
-from extproc.wire.inprocess import InProcessContext
+from extproc.wire.inprocess import InProcessContext, headers_message
 from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.service import ExternalProcessor
 
@@ -261,15 +261,6 @@ def test_span_attributes_hold_ids_and_counts_only() -> None:
     }
 
 
-def _headers(phase: str, headers: dict[str, str]) -> pb.ProcessingRequest:
-    request = pb.ProcessingRequest()
-    part = getattr(request, phase)
-    for k, v in headers.items():
-        part.headers.headers.add(key=k, raw_value=v.encode())
-    part.end_of_stream = True
-    return request
-
-
 class ResetWhileSending(InProcessContext):
     """Envoy resets the stream while the last answer is on its way."""
 
@@ -283,8 +274,12 @@ def test_a_stream_reset_during_the_last_answer_still_yields_its_span(rig: Rig) -
     factory, _reload = policy_inspectors(str(DEFAULT_POLICY), rig.recorder)
     servicer = ExternalProcessor(factory, "envoy.filters.http.ext_proc", rig.recorder)
     messages = [
-        _headers("request_headers", {":method": "GET", ":path": "/", "traceparent": TRACEPARENT}),
-        _headers("response_headers", {":status": "200"}),
+        headers_message(
+            "request_headers",
+            {":method": "GET", ":path": "/", "traceparent": TRACEPARENT},
+            eos=True,
+        ),
+        headers_message("response_headers", {":status": "200"}, eos=True),
     ]
 
     async def requests() -> AsyncIterator[pb.ProcessingRequest]:
@@ -310,7 +305,7 @@ class GoneWhileSending(InProcessContext):
 def test_a_stream_gone_before_the_answer_is_not_a_processing_error(rig: Rig) -> None:
     factory, _reload = policy_inspectors(str(DEFAULT_POLICY), rig.recorder)
     servicer = ExternalProcessor(factory, "envoy.filters.http.ext_proc", rig.recorder)
-    request = _headers("request_headers", {":method": "GET", ":path": "/"})
+    request = headers_message("request_headers", {":method": "GET", ":path": "/"}, eos=True)
 
     async def requests() -> AsyncIterator[pb.ProcessingRequest]:
         yield request

@@ -10,7 +10,7 @@ import pytest
 
 from extproc.exchange import BodyMode, BodyStream, Headers, Immediate, PassInspector, Verdict
 from extproc.policy.model import Direction
-from extproc.wire.inprocess import process
+from extproc.wire.inprocess import body_message, headers_message, process
 from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.service import ExternalProcessor, headers_of
 
@@ -22,24 +22,6 @@ ANSWER_OF = {
     "request_trailers": "request_trailers",
     "response_trailers": "response_trailers",
 }
-
-
-def headers_msg(phase: str, pairs: dict[str, str], eos: bool = False) -> pb.ProcessingRequest:
-    req = pb.ProcessingRequest()
-    h = getattr(req, phase)
-    for k, v in pairs.items():
-        hv = h.headers.headers.add()
-        hv.key = k
-        hv.raw_value = v.encode()
-    h.end_of_stream = eos
-    return req
-
-
-def body_msg(phase: str, data: bytes, eos: bool) -> pb.ProcessingRequest:
-    req = pb.ProcessingRequest()
-    getattr(req, phase).body = data
-    getattr(req, phase).end_of_stream = eos
-    return req
 
 
 def trailers_msg(phase: str) -> pb.ProcessingRequest:
@@ -73,7 +55,7 @@ def exchange(
     request_mode: BodyMode, response_mode: BodyMode, chunks: int = 3
 ) -> list[pb.ProcessingRequest]:
     first = with_modes(
-        headers_msg(
+        headers_message(
             "request_headers", {":method": "POST", ":path": "/v1/x", "content-length": "9"}
         ),
         request_mode,
@@ -81,10 +63,10 @@ def exchange(
     )
     msgs = [first]
     for i in range(chunks):
-        msgs.append(body_msg("request_body", b"abc", eos=i == chunks - 1))
-    msgs.append(headers_msg("response_headers", {":status": "200", "content-length": "9"}))
+        msgs.append(body_message("request_body", b"abc", eos=i == chunks - 1))
+    msgs.append(headers_message("response_headers", {":status": "200", "content-length": "9"}))
     for i in range(chunks):
-        msgs.append(body_msg("response_body", b"xyz", eos=i == chunks - 1))
+        msgs.append(body_message("response_body", b"xyz", eos=i == chunks - 1))
     return msgs
 
 
@@ -131,7 +113,7 @@ def test_trailers_answered() -> None:
 
 
 def test_header_values_read_from_raw_value() -> None:
-    req = headers_msg("request_headers", {"x-a": "1", ":path": "/p"})
+    req = headers_message("request_headers", {"x-a": "1", ":path": "/p"})
     assert headers_of(req.request_headers.headers) == {"x-a": "1", ":path": "/p"}
 
 
@@ -193,7 +175,7 @@ def test_streamed_holdback_released_at_end() -> None:
 
 def test_buffered_block_is_immediate_and_ends_stream() -> None:
     msgs = exchange(BodyMode.BUFFERED, BodyMode.BUFFERED, chunks=1)
-    msgs[1] = body_msg("request_body", b"please BLOCK", True)
+    msgs[1] = body_message("request_body", b"please BLOCK", True)
     responses = run(msgs, _Rewriting())
     assert len(responses) == 2
     assert responses[1].immediate_response.status.code == 403
@@ -201,7 +183,7 @@ def test_buffered_block_is_immediate_and_ends_stream() -> None:
 
 def test_streamed_response_block_goes_in_stream() -> None:
     msgs = exchange(BodyMode.STREAMED, BodyMode.STREAMED)
-    msgs[-2] = body_msg("response_body", b"BLOCK", False)
+    msgs[-2] = body_message("response_body", b"BLOCK", False)
     responses = run(msgs, _Rewriting())
     bodies = [
         r.response_body.response.body_mutation.body
