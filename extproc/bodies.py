@@ -50,16 +50,16 @@ def scan_body(
         )
     found = policy.scanner.scan(view.joined, gate=not checked)
     decision = decide(found, view.joined, policy, direction)
-    per_segment: dict[int, tuple[json_body.Segment, list[tuple[Finding, Action]]]] = {}
+    per_segment: dict[json_body.Segment, list[tuple[Finding, Action]]] = {}
     kept: list[tuple[Finding, Action]] = []
     for seg, rel, (original, action) in view.locate([(f, (f, a)) for f, a in decision.actions]):
-        per_segment.setdefault(seg.raw_start, (seg, []))[1].append((rel, action))
+        per_segment.setdefault(seg, []).append((rel, action))
         kept.append((original, action))
     decision = Decision(tuple(kept), decision.suppressed)
 
     def new_text() -> str:
         def content(seg: json_body.Segment) -> str | None:
-            acted = [p for p in per_segment.get(seg.raw_start, (seg, ()))[1] if p[1] in REWRITING]
+            acted = [p for p in per_segment.get(seg, ()) if p[1] in REWRITING]
             old = view.content(seg)
             if not acted and seg.kind is json_body.Kind.NUMBER:
                 return None
@@ -68,9 +68,7 @@ def scan_body(
 
         # Text between findings changes only when ``gap`` restores pseudonyms:
         # otherwise only the segments with findings are visited.
-        only = None
-        if gap is unchanged:
-            only = [per_segment[start][0] for start in sorted(per_segment)]
+        only = sorted(per_segment) if gap is unchanged else None  # body order
         return json_body.rewrite(view, content, only)
 
     return Scanned(decision, new_text, view.joined)

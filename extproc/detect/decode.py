@@ -48,20 +48,23 @@ _ENTITY_RE = compile_pattern(_ENTITY, builtin=False)
 _JSON_U_RE = compile_pattern(_JSON_U, builtin=False)
 # A maximal run of at least 14 base64 characters (with its padding). Only runs
 # holding a capital letter are tried (base64 of text always has some; paths,
-# prose and lower-case identifiers never get decoded); that test is done in
-# Python on the few long runs, because a regex that counts up to the first
-# capital makes RE2's automaton large and slow on varied text.
+# prose and lower-case identifiers never get decoded); where runs are listed,
+# that test is done in Python on the few long runs: the regex that counts up
+# to the first capital (``_CAPITAL_RUN``) answers only yes or no.
 BASE64_RUN = "[A-Za-z0-9+/_-]{14,}={0,2}"
 _RUN_RE = compile_pattern(BASE64_RUN, builtin=False)
 # Both in one pass: an escape starts with one of "%&\\", a run never does.
 _SIGNAL_RE = compile_pattern(f"{ESCAPED}|{BASE64_RUN}", builtin=False)
 
 
+def _holds_capital(run: str) -> bool:
+    return run.lower() != run
+
+
 def base64_runs(text: str, lo: int = 0, hi: int | None = None) -> Iterator[tuple[int, int]]:
     """Spans of the runs of ``text[lo:hi]`` that ``layers`` tries as base64."""
     for start, end in _RUN_RE.finditer(text, lo, hi):
-        run = text[start:end]
-        if run.lower() != run:  # holds a capital letter
+        if _holds_capital(text[start:end]):
             yield start, end
 
 
@@ -263,11 +266,8 @@ def maybe_encoded(text: str) -> bool:
     if len(text) < 3:
         return False
     for start, end in _SIGNAL_RE.finditer(text):
-        if text[start] in "%&\\":
-            return True  # an escape
-        run = text[start:end]
-        if run.lower() != run:
-            return True  # a run holding a capital letter
+        if text[start] in "%&\\" or _holds_capital(text[start:end]):
+            return True  # an escape, or a run layers would try as base64
     return False
 
 
