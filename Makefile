@@ -25,12 +25,12 @@ test: install lint typecheck proto-check
 check: test
 
 lint: install
-	$(VENV)/bin/ruff check extproc tests tools bench
-	$(VENV)/bin/ruff format --check extproc tests tools bench
+	$(VENV)/bin/ruff check extproc harness tests tools bench
+	$(VENV)/bin/ruff format --check extproc harness tests tools bench
 
 format: install
-	$(VENV)/bin/ruff check --fix extproc tests tools bench
-	$(VENV)/bin/ruff format extproc tests tools bench
+	$(VENV)/bin/ruff check --fix extproc harness tests tools bench
+	$(VENV)/bin/ruff format extproc harness tests tools bench
 
 typecheck: install
 	$(VENV)/bin/mypy

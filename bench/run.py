@@ -44,7 +44,7 @@ from bench.stacks import (
     start_server,
     upstream_config,
 )
-from tests.e2e.stack import ROOT
+from harness.stack import ROOT
 
 LUA = Path(__file__).with_name("post.lua")
 DEFAULT_POLICY = "policies/default.yaml"

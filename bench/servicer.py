@@ -22,7 +22,7 @@ from extproc.exchange import PassInspector
 from extproc.wire.inprocess import body_message, headers_message, process
 from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.service import ExternalProcessor, InspectorFactory
-from tests.e2e.stack import ROOT
+from harness.stack import ROOT
 
 ENVOY_REQUEST_HEADERS = {
     ":authority": "127.0.0.1:10000",

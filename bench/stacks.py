@@ -1,7 +1,7 @@
 """The processes a bench run starts on loopback: Envoys, servers, upstreams.
 
 The front Envoy's config is ``envoy/envoy.yaml`` rendered the way the
-end-to-end tests render it (``tests.e2e.stack``): only ports, and per variant
+end-to-end tests render it (``harness.stack``): only ports, and per variant
 the ext_proc filter (removed, or its settings changed), differ.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from extproc.demo.upstream import openai_json
-from tests.e2e import stack
-from tests.e2e.stack import (
+from harness import stack
+from harness.stack import (
     EXT_PROC_FILTER,
     ROOT,
     Process,

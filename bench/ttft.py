@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from extproc.demo.upstream import Reply, openai_sse  # noqa: E402
-from tests.e2e.stack import (  # noqa: E402
+from harness.stack import (  # noqa: E402
     EXT_PROC_FILTER,
     Stack,
     running_stack,
@@ -78,7 +78,7 @@ def main() -> int:
             hcm = stack.config["static_resources"]["listeners"][0]["filter_chains"][0]
             filters = hcm["filters"][0]["typed_config"]["http_filters"]
             filters[:] = [f for f in filters if f["name"] != EXT_PROC_FILTER]
-            from tests.e2e.stack import start_envoy
+            from harness.stack import start_envoy
 
             stack.envoy = start_envoy(alone, stack.config, stack.admin)
             results["alone"] = run("Envoy alone", stack, args.runs, args.words, pace)

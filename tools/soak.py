@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from extproc.demo.upstream import Received, Reply, openai_json, openai_sse  # noqa: E402
-from tests.e2e.stack import Stack, running_stack  # noqa: E402
+from harness.stack import Stack, running_stack  # noqa: E402
 
 CARD = "4111 1111 1111 1111"
 TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" + "k1L2m3N4o5P6q7R8"

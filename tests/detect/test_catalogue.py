@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from types import ModuleType
+
 import pytest
 
 from extproc.detect import catalogue
@@ -115,13 +119,18 @@ def test_confidence_follows_evidence(text: str, detector: str, confidence: float
     assert found == ([] if confidence is None else [confidence])
 
 
+def _family_modules() -> list[ModuleType]:
+    names = [info.name for info in pkgutil.iter_modules(catalogue.__path__)]
+    return [importlib.import_module(f"{catalogue.__name__}.{name}") for name in names]
+
+
 def _figure(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
 @pytest.mark.parametrize("spec", BUILTIN, ids=lambda s: s.id)
 def test_confidence_table_in_the_docstring_matches_the_entries(spec: DetectorSpec) -> None:
-    lines = (catalogue.__doc__ or "").splitlines()
+    lines = "\n".join(module.__doc__ or "" for module in _family_modules()).splitlines()
     rows = {words[0]: words[1:] for words in map(str.split, lines) if words}
     assert rows[spec.id] == [
         spec.validator or "-",

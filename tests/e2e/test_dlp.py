@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from extproc.demo.upstream import Received, Reply, openai_json
-from tests.e2e.stack import Stack, running_stack
+from harness.stack import Stack, running_stack
 
 pytestmark = pytest.mark.e2e
 

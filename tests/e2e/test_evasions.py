@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from extproc.demo.upstream import Reply, openai_json, openai_sse
-from tests.e2e.stack import ROOT, Stack, running_stack
+from harness.stack import ROOT, Stack, running_stack
 from tests.e2e.test_streaming import openai_text, stream
 
 pytestmark = pytest.mark.e2e

@@ -20,7 +20,7 @@ from extproc.demo.upstream import Reply, openai_sse
 from extproc.recording import Recorder
 from extproc.settings import Settings
 from extproc.wire.server import build_server, inspector_factory
-from tests.e2e.stack import Stack, running_stack, start_server, wait_for
+from harness.stack import Stack, running_stack, start_server, wait_for
 
 pytestmark = pytest.mark.e2e
 

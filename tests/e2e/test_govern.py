@@ -17,7 +17,8 @@ import redis
 
 from extproc.demo.upstream import DemoUpstream, Reply, openai_json, openai_sse
 from extproc.govern.keys import Hasher
-from tests.e2e.stack import (
+from harness.redis import RedisServer, require_redis, running_redis
+from harness.stack import (
     Process,
     free_port,
     render_envoy_config,
@@ -25,7 +26,6 @@ from tests.e2e.stack import (
     start_server,
     wait_for,
 )
-from tests.govern.redis_server import RedisServer, require_redis, running_redis
 from tests.govern.test_guard import card, email
 
 pytestmark = pytest.mark.e2e

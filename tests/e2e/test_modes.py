@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from extproc.demo.upstream import Received, Reply
-from tests.e2e.stack import Stack, envoy_stat, running_stack
+from harness.stack import Stack, envoy_stat, running_stack
 
 pytestmark = pytest.mark.e2e
 

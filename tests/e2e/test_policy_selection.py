@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.stack import (
+from harness.stack import (
     Stack,
     envoy_stat,
     free_port,

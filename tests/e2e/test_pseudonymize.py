@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from extproc.demo.upstream import Received, Reply, openai_json, openai_sse
-from tests.e2e.stack import Stack, running_stack
+from harness.stack import Stack, running_stack
 from tests.e2e.test_streaming import data_events, openai_text
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from extproc.demo.upstream import Reply, anthropic_sse, openai_sse
-from tests.e2e.stack import Stack, envoy_stat, running_stack
+from harness.stack import Stack, envoy_stat, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -277,7 +277,7 @@ def test_block_buffered_answer_is_403(blocking: Stack) -> None:
 
 
 def test_streamed_decision_reaches_the_access_log(stack: Stack) -> None:
-    from tests.e2e.stack import wait_for
+    from harness.stack import wait_for
 
     stack.upstream.script = None
     _, raw, _ = stream(stack, openai_sse(["mail ", "jane.doe@", "contoso.org", " now"]))

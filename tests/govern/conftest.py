@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.govern.redis_server import RedisServer, require_redis, running_redis
+from harness.redis import RedisServer, require_redis, running_redis
 
 
 @pytest.fixture(scope="module")

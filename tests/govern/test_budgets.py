@@ -18,8 +18,8 @@ from extproc.govern.budgets import (
     Outcome,
 )
 from extproc.govern.redis_store import PREFIX, RedisBudgets, redis_key
-from tests.e2e.stack import free_port
-from tests.govern.redis_server import RedisServer
+from harness.redis import RedisServer
+from harness.stack import free_port
 
 
 class Clock:

@@ -17,7 +17,7 @@ from extproc.wire.inprocess import process
 from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.server import governor
 from extproc.wire.service import ExternalProcessor, attributes_of
-from tests.govern.redis_server import RedisServer
+from harness.redis import RedisServer
 
 NAMESPACE = "envoy.filters.http.ext_proc"
 

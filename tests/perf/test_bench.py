@@ -16,7 +16,7 @@ from bench.profile import summarise
 from bench.run import KINDS, SIZES, chat_body
 from bench.stacks import chat_answer, front_config, upstream_config
 from extproc.policy.store import load_policy_set
-from tests.e2e.stack import EXT_PROC_FILTER, ROOT, envoy_binary
+from harness.stack import EXT_PROC_FILTER, ROOT, envoy_binary
 
 
 @pytest.mark.parametrize("size", list(SIZES.values()))

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from extproc.demo.upstream import Reply, openai_json, openai_sse, split_words
-from tests.e2e.stack import Stack, running_stack, wait_for
+from harness.stack import Stack, running_stack, wait_for
 from tests.telemetry.receiver import OtlpReceiver, Point
 
 pytestmark = pytest.mark.e2e

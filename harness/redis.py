@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import free_port, port_open, wait_for
+from harness.stack import free_port, port_open, wait_for
 
 MISSING = "redis-server is not installed (CI installs it: apt-get install redis-server)"
 

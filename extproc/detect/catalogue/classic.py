@@ -595,7 +595,7 @@ GOOGLE_API_KEY = DetectorSpec(
     builtin=True,
 )
 
-BUILTIN: tuple[DetectorSpec, ...] = (
+CLASSIC: tuple[DetectorSpec, ...] = (
     EMAIL,
     CREDIT_CARD,
     US_SSN,
