@@ -1,27 +1,114 @@
-"""What a client gets instead of the upstream's answer: an OpenAI-style error
-(so SDKs show it as they show the provider's own), with the risk headers."""
+"""Everything a client is told instead of the upstream's answer.
+
+Errors are OpenAI-style envelopes (SDKs show them as they show the
+provider's own), with the risk headers; in the middle of an SSE answer the
+same error is an event shaped like the provider's (OpenAI or Anthropic),
+because the status has already left. Governance and the inspector hand in
+facts (a ``Stop``, the detectors found); the words and statuses are here.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from extproc.exchange import Immediate
+from extproc.govern.guard import Stop
+from extproc.policy.model import Direction
 
 ERROR_TYPE = "data_leakage_prevention"
 
 
-def error_body(message: str, code: str, detectors: Sequence[str]) -> bytes:
-    return json.dumps(
-        {
-            "error": {
-                "message": message,
-                "type": ERROR_TYPE,
-                "code": code,
-                "detectors": list(detectors),
-            }
-        }
-    ).encode()
+@dataclass(frozen=True, slots=True)
+class ClientError:
+    """One error as the client sees it; ``details`` is for Envoy's access log."""
+
+    status: int
+    code: str
+    message: str
+    details: str
+    detectors: tuple[str, ...] = ()
+
+
+OVERSIZE = ClientError(
+    413,
+    "body_too_large",
+    "The body is larger than the data-loss-prevention filter may inspect.",
+    "dlp_oversize",
+)
+UNDECODABLE = ClientError(
+    403,
+    "undecodable_content_encoding",
+    "The body is in a content encoding the data-loss-prevention filter cannot decode.",
+    "dlp_undecodable",
+)
+
+
+def _what(direction: Direction) -> str:
+    return "request" if direction is Direction.REQUEST else "answer"
+
+
+def _window(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def sensitive(direction: Direction, detectors: Sequence[str]) -> ClientError:
+    """A block by a detector rule."""
+    names = ", ".join(detectors)
+    return ClientError(
+        403,
+        "sensitive_data_detected",
+        f"The {_what(direction)} was blocked because it contains sensitive data ({names}).",
+        "dlp_blocked",
+        tuple(detectors),
+    )
+
+
+def stopped(direction: Direction, stop: Stop) -> ClientError:
+    """A block by a volume rule, a budget or a size cap."""
+    what = _what(direction)
+    names = ", ".join(stop.detectors)
+    details = f"dlp_{stop.kind}"
+    if stop.kind == "cap":
+        size = f"{stop.limit} bytes" if stop.unit == "bytes" else f"about {stop.limit} tokens"
+        if direction is Direction.REQUEST:
+            message = f"The request is larger than this route allows ({size})."
+            return ClientError(413, "prompt_too_large", message, details)
+        message = f"The answer is longer than this route allows ({size})."
+        return ClientError(502, "answer_too_large", message, details)
+    if stop.kind == "bulk":
+        message = (
+            f"The {what} was blocked: it carries more than {stop.limit} distinct values "
+            f"of {names} (bulk data)."
+        )
+        return ClientError(403, "too_many_values", message, details, stop.detectors)
+    if stop.kind == "budget":
+        message = (
+            f"The {what} was blocked: this client has reached its budget of {stop.limit} "
+            f"distinct values of {names} per {_window(stop.window)}."
+        )
+        return ClientError(403, "budget_exceeded", message, details, stop.detectors)
+    message = f"The {what} was blocked: the data budget for {names} could not be checked."
+    return ClientError(503, "budget_unavailable", message, details, stop.detectors)
+
+
+def error_object(error: ClientError) -> dict[str, Any]:
+    return {
+        "message": error.message,
+        "type": ERROR_TYPE,
+        "code": error.code,
+        "detectors": list(error.detectors),
+    }
+
+
+def error_body(error: ClientError) -> bytes:
+    """The JSON envelope: ``{"error": {message, type, code, detectors}}``."""
+    return json.dumps({"error": error_object(error)}).encode()
 
 
 def risk_headers(
@@ -37,33 +124,21 @@ def risk_headers(
     )
 
 
-def json_answer(
-    status: int,
-    body: bytes,
-    details: str,
-    categories: Sequence[str] = (),
-    confidence: float = 0.0,
+def immediate(
+    error: ClientError, categories: Sequence[str] = (), confidence: float = 0.0
 ) -> Immediate:
     """A blocking answer: JSON, ``x-risk-blocked: true``, the categories so far."""
     risk = dict(risk_headers(categories, True, confidence))
     risk["x-risk-blocked"] = "true"
     risk.setdefault("x-risk-categories", "")
-    return Immediate(status, body, (("content-type", "application/json"), *risk.items()), details)
+    headers = (("content-type", "application/json"), *risk.items())
+    return Immediate(error.status, error_body(error), headers, error.details)
 
 
-def oversize_answer(categories: Sequence[str] = (), confidence: float = 0.0) -> Immediate:
-    body = error_body(
-        "The body is larger than the data-loss-prevention filter may inspect.",
-        "body_too_large",
-        [],
-    )
-    return json_answer(413, body, "dlp_oversize", categories, confidence)
-
-
-def undecodable_answer(categories: Sequence[str] = (), confidence: float = 0.0) -> Immediate:
-    body = error_body(
-        "The body is in a content encoding the data-loss-prevention filter cannot decode.",
-        "undecodable_content_encoding",
-        [],
-    )
-    return json_answer(403, body, "dlp_undecodable", categories, confidence)
+def sse_error_event(error: ClientError, anthropic: bool) -> str:
+    """The error as the stream's last event: Anthropic's ``event: error``
+    shape, or OpenAI's ``data: {"error": ...}``."""
+    obj = error_object(error)
+    if anthropic:
+        return f"event: error\ndata: {json.dumps({'type': 'error', 'error': obj})}\n\n"
+    return f"data: {json.dumps({'error': obj})}\n\n"

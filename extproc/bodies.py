@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from extproc.detect.finding import Finding
-from extproc.policy.compile import CompiledPolicy
 from extproc.policy.decide import NOTHING, Decision, decide
-from extproc.policy.model import REWRITING, Action, Direction
+from extproc.policy.model import REWRITING, Action
 from extproc.rewrite import json_body
-from extproc.rewrite.redact import Renderer, apply, unchanged
+from extproc.rewrite.redact import apply, unchanged
+from extproc.side import Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,14 +28,10 @@ class Scanned:
     text: str = ""  # what the decision's offsets refer to
 
 
-def scan_body(
-    policy: CompiledPolicy,
-    direction: Direction,
-    text: str,
-    renderer: Renderer,
-    gap: Callable[[str], str],
-) -> Scanned:
-    """``gap`` rewrites the text between findings (restoring pseudonyms)."""
+def scan_body(side: Side, text: str) -> Scanned:
+    """Scan and decide ``text`` for ``side``; its ``gap`` rewrites the text
+    between findings (restoring pseudonyms)."""
+    policy, direction, renderer, gap = side.policy, side.direction, side.renderer, side.gap()
     checked = gap is unchanged and not policy.governance.active and "\\" not in text
     if checked and policy.scanner.clear(text):
         # Without escapes every JSON string, key and number is a verbatim piece

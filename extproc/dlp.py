@@ -1,39 +1,36 @@
 """The DLP inspector: one HTTP exchange seen through a policy.
 
-It implements ``extproc.exchange.Inspector``: it picks the policy when the
-request headers arrive, scans bodies (JSON-aware), asks the policy what to do
-with each finding, and answers with rewritten bytes, risk headers or a block.
-Per-exchange state (what was found so far, the placeholder map of
-pseudonymisation) lives here and dies with the exchange.
+It implements ``extproc.exchange.Inspector`` and reads top to bottom as the
+exchange flows: ``headers`` picks the policy (on the request) and opens that
+direction's ``Side``; ``body`` scans a whole body (``extproc.bodies``);
+``stream`` hands a streamed body to the scanner of its format
+(``extproc.formats``); ``close`` logs and records the decision. Per-exchange
+state (what was found, the placeholder map of pseudonymisation) lives here
+and dies with the exchange.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
-from extproc.answers import (
-    error_body,
-    json_answer,
-    oversize_answer,
-    risk_headers,
-    undecodable_answer,
-)
-from extproc.bodies import Scanned, scan_body
-from extproc.exchange import BodyMode, BodyStream, Headers, Immediate, Verdict
-from extproc.govern.guard import Governor, Guard, Stop
+from extproc import answers
+from extproc.bodies import scan_body
+from extproc.exchange import BodyMode, BodyStream, Headers, Verdict
+from extproc.formats import format_of, stream_for
+from extproc.govern.guard import Governor, Guard
+from extproc.govern.keys import action_key
 from extproc.policy.compile import CompiledPolicy
-from extproc.policy.decide import Decision
 from extproc.policy.model import Direction, OnOversize
 from extproc.recording import NOOP, Recorder
 from extproc.rewrite.encoding import IDENTITY, TooLarge, Undecodable, can_decode, decode_all
 from extproc.rewrite.pseudonym import Pseudonyms
-from extproc.rewrite.redact import Renderer, unchanged
+from extproc.rewrite.redact import Renderer
 from extproc.rewrite.text import to_bytes, to_text
+from extproc.side import Side
+from extproc.tally import Tally
 
 log = logging.getLogger("extproc.decision")
 
@@ -43,54 +40,6 @@ RESPONSE = Direction.RESPONSE
 # Envoy's default per-connection buffer is 1 MiB; larger buffered bodies never
 # reach the processor. This bounds what the server itself decodes and scans.
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
-
-_PROCESS_KEY = os.urandom(32)
-
-
-def hash_key(policy: CompiledPolicy) -> bytes:
-    """The HMAC key for ``hash``: from the policy's env var, else per process."""
-    name = policy.hash_key_env
-    value = os.environ.get(name) if name else None
-    return value.encode() if value else _PROCESS_KEY
-
-
-@dataclass(slots=True)
-class Seen:
-    """What one direction of the exchange found so far (ids and counts, no values)."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-    actions: dict[str, str] = field(default_factory=dict)
-    blocked: bool = False
-    rewritten: bool = False
-    oversize: bool = False
-    undecodable: bool = False
-    max_confidence: float = 0.0
-    suppressed: int = 0
-    scanned_bytes: int = 0
-    scan_seconds: float = 0.0
-    touched: bool = False  # this direction was seen at all
-    limited: str = ""  # a volume or size limit ended it: bulk, budget, unavailable, cap
-
-    def add(self, decision: Decision) -> None:
-        for finding, action in decision.actions:
-            self.counts[finding.detector] = self.counts.get(finding.detector, 0) + 1
-            self.actions[finding.detector] = action.value
-            self.max_confidence = max(self.max_confidence, finding.confidence)
-        self.blocked = self.blocked or decision.blocked
-        self.rewritten = self.rewritten or decision.rewrites
-        self.suppressed += decision.suppressed
-
-    @property
-    def outcome(self) -> str:
-        if self.limited:
-            return f"blocked_{self.limited}"
-        if self.blocked:
-            return "blocked"
-        if self.oversize or self.undecodable:
-            return "oversize"
-        if self.rewritten:
-            return "redacted"
-        return "pass"
 
 
 class DlpInspector:
@@ -111,60 +60,56 @@ class DlpInspector:
         self._attributes = attributes if attributes is not None else {}
         self._request_headers: Headers = {}
         self._guard: Guard | None = None
+        self._renderer: Renderer | None = None
         self.max_body = max_body
         self.policy: CompiledPolicy | None = None
-        self._renderer: Renderer | None = None
-        self.seen = {REQUEST: Seen(), RESPONSE: Seen()}
+        self.tally = Tally()
+        self.sides: dict[Direction, Side] = {}
+        self.pseudonyms = Pseudonyms()  # this exchange's placeholder map; never logged
         self.request_id = ""
         self.traceparent = ""
         self.route = ""
-        self.content_type = {REQUEST: "", RESPONSE: ""}
-        self.encoding = {REQUEST: "", RESPONSE: ""}  # non-identity encoding being decoded
-        self.pseudonyms = Pseudonyms()  # this exchange's placeholder map; never logged
 
-    # -- Inspector -------------------------------------------------------
+    # -- headers ---------------------------------------------------------
 
     def headers(
         self, direction: Direction, headers: Headers, end_of_stream: bool, mode: BodyMode
     ) -> Verdict:
-        policy = self.current_policy(headers if direction is REQUEST else None)
-        seen = self.seen[direction]
-        seen.touched = True
-        self.content_type[direction] = headers.get("content-type", "").lower()
         if direction is REQUEST:
             self._request_headers = headers  # for attribution, when needed
-        guard = self.guard() if policy.governance.active else None
+            self.request_id = headers.get("x-request-id", "")
+            self.traceparent = headers.get("traceparent", "")
+            self.route = headers.get(":path", "").split("?", 1)[0][:200]
+        side = self._open(direction, headers)
+        policy, guard = side.policy, side.guard
         length = headers.get("content-length", "")
         if guard is not None and length.isdigit() and guard.on_length(direction, int(length)):
-            return self._limited(direction)
+            return side.blocked()
         wanted: BodyMode | None = None
         if not policy.needs_body(direction) and not (guard and guard.needs_body(direction)):
             wanted = BodyMode.NONE
-        elif direction is RESPONSE and "text/event-stream" in self.content_type[direction]:
-            # Stream SSE answers (time to first token), whatever the default mode.
+        elif direction is RESPONSE and format_of(side.content_type) is not None:
+            # Stream framed answers (time to first token), whatever the default mode.
             wanted = BodyMode.STREAMED if not mode.streaming else None
         remove: list[str] = []
         set_headers: list[tuple[str, str]] = []
         if direction is REQUEST:
-            self.request_id = headers.get("x-request-id", "")
-            self.traceparent = headers.get("traceparent", "")
-            self.route = headers.get(":path", "").split("?", 1)[0][:200]
             if policy.needs_body(RESPONSE) and "accept-encoding" in headers:
                 # Ask upstreams for identity-encoded answers, so they can be scanned.
                 remove.append("accept-encoding")
         else:
-            set_headers.extend(self._risk_headers())
+            set_headers.extend(self.tally.risk_headers())
         effective = wanted if wanted is not None else mode
         encoding = headers.get("content-encoding", "")
         if effective is not BodyMode.NONE and not end_of_stream and encoding.strip():
             if not can_decode(encoding):
-                seen.undecodable = True
+                side.seen.undecodable = True
                 if policy.limits.on_undecodable is OnOversize.BLOCK:
-                    return Verdict(block=self._undecodable_answer(), metadata=self.metadata())
+                    return side.blocked(answers.UNDECODABLE)
                 wanted = BodyMode.NONE  # pass, unscanned (counted)
             elif encoding.strip().lower() not in IDENTITY:
                 # The body is decoded for scanning and sent on identity-encoded.
-                self.encoding[direction] = encoding
+                side.encoding = encoding
                 remove.append("content-encoding")
         no_body = end_of_stream or (wanted if wanted is not None else mode) is BodyMode.NONE
         return Verdict(
@@ -173,75 +118,80 @@ class DlpInspector:
             body_mode=wanted,
             # The last answer of the exchange carries the decision for the
             # access log: here only if no response body follows.
-            metadata=self.metadata() if direction is RESPONSE and no_body else None,
+            metadata=side.metadata() if direction is RESPONSE and no_body else None,
         )
 
+    # -- body (buffered) -------------------------------------------------
+
     def body(self, direction: Direction, body: bytes, complete: bool) -> Verdict:
-        policy = self.current_policy(None)
-        seen = self.seen[direction]
-        seen.touched = True
-        limit = policy.limits.max_body_bytes or self.max_body
-        encoded = self.encoding[direction]
-        if len(body) > limit or not complete:
-            return self._oversize(policy, seen)
-        if encoded:
+        side = self._side(direction)
+        side.seen.touched = True
+        if len(body) > side.limit or not complete:
+            return self._oversize(side)
+        if side.encoding:
             try:
-                body = decode_all(encoded, body, limit)
+                body = decode_all(side.encoding, body, side.limit)
             except TooLarge:
-                return self._oversize(policy, seen)
+                return self._oversize(side)
             except Undecodable:
-                return Verdict(block=self._undecodable_answer(), metadata=self.metadata())
-        guard = self.guard() if policy.governance.active else None
+                return side.blocked(answers.UNDECODABLE)
+        guard = side.guard
         if guard is not None and guard.on_bytes(direction, len(body)):
-            return self._limited(direction)
+            return side.blocked()
         started = time.perf_counter()
-        scanned = self.scan_body(policy, direction, body)
-        seen.scan_seconds += time.perf_counter() - started
-        seen.scanned_bytes += len(body)
-        seen.add(scanned.decision)
+        text = to_text(body)
+        if direction is REQUEST:
+            self.pseudonyms.reserve(text)
+        scanned = scan_body(side, text)
+        side.seen.scan_seconds += time.perf_counter() - started
+        side.seen.scanned_bytes += len(body)
+        side.seen.add(scanned.decision)
         if scanned.decision.blocked:
-            return Verdict(block=self.block_answer(direction), metadata=self.metadata())
+            return side.blocked()
         if guard is not None:
             guard.admit(direction, scanned.text, scanned.decision.actions, whole=True)
             if guard.stop(direction):
-                return self._limited(direction)
+                return side.blocked()
         if scanned.decision.rewrites or (direction is RESPONSE and len(self.pseudonyms)):
             new = to_bytes(scanned.new_text())
-            data: bytes | None = new if new != body or encoded else None
+            data: bytes | None = new if new != body or side.encoding else None
         else:
-            data = body if encoded else None  # decoded: send it on identity-encoded
-        return Verdict(
-            data=data, set_headers=self._body_headers(direction), metadata=self.metadata()
-        )
+            data = body if side.encoding else None  # decoded: send it on identity-encoded
+        return Verdict(data=data, set_headers=self._body_headers(side), metadata=side.metadata())
 
-    def _limited(self, direction: Direction) -> Verdict:
-        return Verdict(block=self.block_answer(direction), metadata=self.metadata())
+    def _oversize(self, side: Side) -> Verdict:
+        side.seen.oversize = True
+        if side.policy.limits.on_oversize is OnOversize.BLOCK:
+            return side.blocked(answers.OVERSIZE)
+        return Verdict(metadata=side.metadata())
 
-    def _oversize(self, policy: CompiledPolicy, seen: Seen) -> Verdict:
-        seen.oversize = True
-        if policy.limits.on_oversize is OnOversize.BLOCK:
-            return Verdict(block=self._oversize_answer(), metadata=self.metadata())
-        return Verdict(metadata=self.metadata())
+    def _body_headers(self, side: Side) -> tuple[tuple[str, str], ...]:
+        if side.direction is REQUEST:
+            if not side.seen.rewritten:
+                return ()
+            return (("x-dlp-redacted", ",".join(sorted(side.seen.counts))),)
+        return self.tally.risk_headers()
+
+    # -- stream ----------------------------------------------------------
 
     def stream(self, direction: Direction) -> BodyStream:
-        from extproc.streams import SseStream, TextStream
+        return stream_for(self._side(direction))
 
-        if "text/event-stream" in self.content_type[direction]:
-            return SseStream(self, direction)
-        return TextStream(self, direction)
+    # -- close -----------------------------------------------------------
 
     def close(self) -> dict[str, object]:
         policy = self.policy
         summary: dict[str, object] = {}
         if policy is None:
             return summary
-        for direction, seen in self.seen.items():
+        seen_all = self.tally.seen
+        for direction, seen in seen_all.items():
             summary[direction.value] = {
                 "decision": seen.outcome,
                 "detectors": dict(seen.counts),
                 "actions": dict(seen.actions),
             }
-        if any(s.counts or s.oversize or s.limited for s in self.seen.values()):
+        if any(s.counts or s.oversize or s.limited for s in seen_all.values()):
             log.info(
                 "decision",
                 extra={
@@ -252,23 +202,10 @@ class DlpInspector:
                     **summary,
                 },
             )
-        self._recorder.exchange_done(
-            policy.name,
-            "",
-            {d.value: seen for d, seen in self.seen.items() if seen.touched},
-            self.traceparent,
-        )
+        self._recorder.exchange_done(policy.name, "", self.tally.touched(), self.traceparent)
         return summary
 
-    # -- scanning --------------------------------------------------------
-
-    def scan_body(self, policy: CompiledPolicy, direction: Direction, body: bytes) -> Scanned:
-        text = to_text(body)
-        if direction is REQUEST:
-            self.pseudonyms.reserve(text)
-        return scan_body(policy, direction, text, self.renderer(policy), self.gap(direction))
-
-    # -- helpers ---------------------------------------------------------
+    # -- the exchange's parts --------------------------------------------
 
     def current_policy(self, request_headers: Headers | None = None) -> CompiledPolicy:
         if self.policy is None:
@@ -286,80 +223,29 @@ class DlpInspector:
             )
         return self._guard
 
-    def stopped(self, direction: Direction) -> Stop | None:
-        """The volume or size limit that ended ``direction``, if one did."""
-        stop = self._guard.stop(direction) if self._guard is not None else None
-        if stop is not None:
-            self.seen[direction].limited = stop.kind
-        return stop
-
-    def renderer(self, policy: CompiledPolicy) -> Renderer:
+    def _open(self, direction: Direction, headers: Headers) -> Side:
+        """This direction's ``Side``, built as its headers arrive."""
+        policy = self.current_policy(headers if direction is REQUEST else None)
         if self._renderer is None:
-            self._renderer = Renderer(
-                policy.redaction, hash_key(policy), self.pseudonyms.placeholder
-            )
-        return self._renderer
-
-    def gap(self, direction: Direction) -> Callable[[str], str]:
-        """What happens to text between findings: answers get originals back
-        where they repeat a placeholder this exchange issued."""
-        if direction is RESPONSE and len(self.pseudonyms):
-            return self.pseudonyms.restore
-        return unchanged
-
-    def metadata(self) -> dict[str, object]:
-        """For Envoy's access log: decision per direction and detector ids."""
-        out: dict[str, object] = {"policy": self.current_policy().name}
-        for direction, seen in self.seen.items():
-            if seen.touched:
-                out[direction.value] = seen.outcome
-        out["detectors"] = ",".join(self._categories())
-        return out
-
-    def _categories(self) -> list[str]:
-        ids: set[str] = set()
-        for seen in self.seen.values():
-            ids.update(seen.counts)
-        return sorted(ids)
-
-    def _confidence(self) -> float:
-        return max(s.max_confidence for s in self.seen.values())
-
-    def _risk_headers(self) -> tuple[tuple[str, str], ...]:
-        blocked = any(s.blocked for s in self.seen.values())
-        return risk_headers(self._categories(), blocked, self._confidence())
-
-    def _body_headers(self, direction: Direction) -> tuple[tuple[str, str], ...]:
-        seen = self.seen[direction]
-        if direction is REQUEST:
-            if not seen.rewritten:
-                return ()
-            return (("x-dlp-redacted", ",".join(sorted(seen.counts))),)
-        return self._risk_headers()
-
-    def block_body(self, direction: Direction) -> bytes:
-        stop = self.stopped(direction)
-        if stop is not None:
-            return error_body(stop.message, stop.code, stop.detectors)
-        categories = self._categories()
-        what = "request" if direction is REQUEST else "answer"
-        return error_body(
-            f"The {what} was blocked because it contains sensitive data ({', '.join(categories)}).",
-            "sensitive_data_detected",
-            categories,
+            key = action_key(policy.hash_key_env)
+            self._renderer = Renderer(policy.redaction, key, self.pseudonyms.placeholder)
+        side = Side(
+            policy,
+            direction,
+            self.tally,
+            self._renderer,
+            self.pseudonyms,
+            self.guard() if policy.governance.active else None,
+            headers.get("content-type", "").lower(),
+            self.max_body,
         )
+        side.seen.touched = True
+        self.sides[direction] = side
+        return side
 
-    def block_answer(self, direction: Direction) -> Immediate:
-        body = self.block_body(direction)
-        stop = self.stopped(direction)
-        status, details = (stop.status, f"dlp_{stop.kind}") if stop else (403, "dlp_blocked")
-        return json_answer(status, body, details, self._categories(), self._confidence())
-
-    def _oversize_answer(self) -> Immediate:
-        return oversize_answer(self._categories(), self._confidence())
-
-    def _undecodable_answer(self) -> Immediate:
-        return undecodable_answer(self._categories(), self._confidence())
+    def _side(self, direction: Direction) -> Side:
+        side = self.sides.get(direction)
+        return side if side is not None else self._open(direction, {})
 
 
 POLICY_METADATA = "x-dlp-policy"

@@ -1,9 +1,12 @@
 """One HTTP exchange as plain data: phases in, replies out.
 
-This is the ext_proc state machine without gRPC. The servicer turns each
-``ProcessingRequest`` into one call here and each returned ``Reply`` into one
-``ProcessingResponse`` for the same phase, so a phase is always answered by
-exactly one reply of its own kind, whatever the body mode.
+This is the ext_proc state machine without gRPC, and every rule of Envoy's
+protocol lives here. The servicer turns each ``ProcessingRequest`` into one
+call here and each returned ``Reply`` into one ``ProcessingResponse``. Every
+message is answered by a reply of its own phase, or by an immediate answer
+that ends the exchange; trailers in FULL_DUPLEX_STREAMED mode are answered
+twice: first a body reply releasing what the stream still held, then their
+own.
 
 What the content means (scan, decide, rewrite) is the inspector's business;
 this module only knows what Envoy allows in each mode:
@@ -17,6 +20,11 @@ this module only knows what Envoy allows in each mode:
   removed when the headers are answered. Once response headers are on their
   way, a block can no longer change the status: the stream itself carries the
   error and every later chunk is swallowed.
+* FULL_DUPLEX_STREAMED: Envoy waits for no answer per chunk, so every chunk
+  is answered with the bytes to send on (``streamed``, the chunk itself when
+  nothing changes), and what a stream holds when trailers arrive is released
+  before they are answered. In STREAMED mode Envoy gives no way to add bytes
+  at the trailers.
 """
 
 from __future__ import annotations
@@ -67,6 +75,10 @@ class Reply:
     set_headers: list[tuple[str, str]] = field(default_factory=list)
     remove_headers: list[str] = field(default_factory=list)
     body: bytes | None = None  # replaces what this message carried; None = unchanged
+    # FULL_DUPLEX_STREAMED: ``body`` is sent as a streamed response, ending the
+    # body when ``end_of_stream``. A streamed reply to trailers answers the body.
+    streamed: bool = False
+    end_of_stream: bool = False
     immediate: Immediate | None = None
     # mode_override (only honoured in answers to headers)
     request_body_mode: BodyMode | None = None
@@ -181,11 +193,7 @@ class Exchange:
         verdict = self.inspector.headers(direction, headers, end_of_stream, side.mode)
         if verdict.block is not None:
             return self._immediate(verdict)
-        reply = Reply(
-            set_headers=list(verdict.set_headers),
-            remove_headers=list(verdict.remove_headers),
-            metadata=verdict.metadata,
-        )
+        reply = _headers_reply(verdict)
         if verdict.body_mode is not None and verdict.body_mode != side.mode and not end_of_stream:
             side.mode = verdict.body_mode
             if direction is REQUEST:
@@ -202,6 +210,36 @@ class Exchange:
     def on_body(self, direction: Direction, chunk: bytes, end_of_stream: bool) -> Reply:
         side = self._sides[direction]
         side.saw_body = True
+        reply = self._body(direction, side, chunk, end_of_stream)
+        if side.mode is BodyMode.FULL_DUPLEX_STREAMED and reply.immediate is None:
+            # Envoy sends on only what the processor streams back: echo the chunk.
+            if reply.body is None:
+                reply.body = chunk
+            reply.streamed = True
+            reply.end_of_stream = end_of_stream
+        return reply
+
+    def on_trailers(self, direction: Direction, trailers: Headers) -> list[Reply]:
+        """The trailers' reply, after (FULL_DUPLEX) a streamed body reply with
+        what the stream still held; an immediate answer alone if that blocks."""
+        replies: list[Reply] = []
+        side = self._sides[direction]
+        if side.mode is BodyMode.FULL_DUPLEX_STREAMED:
+            flushed = self._flush(direction, side)
+            if flushed is not None:
+                if flushed.immediate is not None:
+                    return [flushed]
+                flushed.streamed = flushed.end_of_stream = True
+                replies.append(flushed)
+        replies.append(Reply())
+        return replies
+
+    def close(self) -> dict[str, object]:
+        return self.inspector.close()
+
+    # -- helpers -------------------------------------------------------
+
+    def _body(self, direction: Direction, side: _Side, chunk: bytes, end_of_stream: bool) -> Reply:
         if side.ended:
             return Reply(body=b"")
         if not side.mode.streaming:
@@ -216,15 +254,8 @@ class Exchange:
             verdict = _join(verdict, tail, chunk)
         return self._answer_streamed(direction, side, verdict)
 
-    def on_trailers(self, direction: Direction, trailers: Headers) -> Reply:
-        # Trailers end the body: anything still held in a stream is released
-        # only in FULL_DUPLEX mode (the servicer sends it as a body message);
-        # in STREAMED mode Envoy gives no way to add bytes here.
-        return Reply()
-
-    def flush(self, direction: Direction) -> Reply | None:
-        """Release what a stream still holds (FULL_DUPLEX, trailers arrived)."""
-        side = self._sides[direction]
+    def _flush(self, direction: Direction, side: _Side) -> Reply | None:
+        """Release what a stream still holds (trailers arrived)."""
         if side.stream is None or side.ended:
             return None
         verdict = side.stream.finish()
@@ -233,20 +264,11 @@ class Exchange:
             return None
         return self._answer_streamed(direction, side, verdict)
 
-    def close(self) -> dict[str, object]:
-        return self.inspector.close()
-
-    # -- helpers -------------------------------------------------------
-
     def _answer_whole(self, direction: Direction, chunk: bytes, complete: bool) -> Reply:
         verdict = self.inspector.body(direction, chunk, complete)
         if verdict.block is not None:
             return self._immediate(verdict)
-        reply = Reply(
-            set_headers=list(verdict.set_headers),
-            remove_headers=list(verdict.remove_headers),
-            metadata=verdict.metadata,
-        )
+        reply = _headers_reply(verdict)
         if verdict.data is not None and verdict.data != chunk:
             reply.body = verdict.data
             if complete:
@@ -265,6 +287,15 @@ class Exchange:
     def _immediate(self, verdict: Verdict) -> Reply:
         self.finished = True
         return Reply(immediate=verdict.block, metadata=verdict.metadata)
+
+
+def _headers_reply(verdict: Verdict) -> Reply:
+    """The header mutations and metadata of a verdict."""
+    return Reply(
+        set_headers=list(verdict.set_headers),
+        remove_headers=list(verdict.remove_headers),
+        metadata=verdict.metadata,
+    )
 
 
 def _join(first: Verdict, second: Verdict, chunk: bytes) -> Verdict:

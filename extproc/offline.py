@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
-from extproc.dlp import hash_key
+from extproc.govern.keys import action_key
 from extproc.policy.compile import CompiledPolicy
 from extproc.policy.decide import Decision, decide
 from extproc.policy.model import Direction
@@ -35,7 +35,7 @@ def findings_json(decision: Decision) -> list[dict[str, Any]]:
 
 
 def redact_text(policy: CompiledPolicy, text: str, decision: Decision) -> str:
-    renderer = Renderer(policy.redaction, hash_key(policy))
+    renderer = Renderer(policy.redaction, action_key(policy.hash_key_env))
     return apply(text, decision.rewrite_actions, renderer)
 
 

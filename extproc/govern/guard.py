@@ -12,9 +12,9 @@ that carries a value new to a budget (streamed), never one per value.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from extproc.detect.finding import Finding
 from extproc.govern.attribution import Attributes, Client, Headers, attribute
@@ -26,22 +26,19 @@ from extproc.recording import NOOP, Recorder
 
 log = logging.getLogger("extproc.govern")
 
-REQUEST = Direction.REQUEST
 CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb for English text
 
-
-def approx_tokens(chars: int) -> int:
-    return math.ceil(chars / CHARS_PER_TOKEN)
+StopKind = Literal["bulk", "budget", "unavailable", "cap"]
 
 
 @dataclass(frozen=True, slots=True)
 class Stop:
-    """Why an exchange direction ends: an error said in the OpenAI-style envelope."""
+    """Why an exchange direction ends, as facts (``extproc.answers`` words them)."""
 
-    kind: str  # bulk | budget | unavailable | cap
-    status: int
-    code: str
-    message: str
+    kind: StopKind
+    limit: int = 0  # bulk and budget: distinct values; cap: bytes or tokens
+    unit: Literal["values", "bytes", "tokens"] = "values"
+    window: int = 0  # budget: seconds
     detectors: tuple[str, ...] = ()
 
 
@@ -71,17 +68,6 @@ class _Side:
     chars: int = 0
     bytes: int = 0
     stop: Stop | None = None
-
-
-def _what(direction: Direction) -> str:
-    return "request" if direction is REQUEST else "answer"
-
-
-def _window(seconds: int) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 class Guard:
@@ -141,7 +127,7 @@ class Guard:
         """A declared ``content-length`` over the byte cap: stop before the body."""
         limit = self.cap.max_bytes(direction) if self.cap else None
         if limit is not None and length > limit:
-            return self._cap(direction, f"{limit} bytes")
+            return self._cap(direction, limit, "bytes")
         return None
 
     def on_bytes(self, direction: Direction, n: int) -> Stop | None:
@@ -149,24 +135,11 @@ class Guard:
         side.bytes += n
         limit = self.cap.max_bytes(direction) if self.cap else None
         if side.stop is None and limit is not None and side.bytes > limit:
-            return self._cap(direction, f"{limit} bytes")
+            return self._cap(direction, limit, "bytes")
         return side.stop
 
-    def _cap(self, direction: Direction, size: str) -> Stop:
-        if direction is REQUEST:
-            stop = Stop(
-                "cap",
-                413,
-                "prompt_too_large",
-                f"The request is larger than this route allows ({size}).",
-            )
-        else:
-            stop = Stop(
-                "cap",
-                502,
-                "answer_too_large",
-                f"The answer is longer than this route allows ({size}).",
-            )
+    def _cap(self, direction: Direction, limit: int, unit: Literal["bytes", "tokens"]) -> Stop:
+        stop = Stop("cap", limit, unit)
         self.sides[direction].stop = stop
         return stop
 
@@ -222,7 +195,7 @@ class Guard:
             room = limit * CHARS_PER_TOKEN - side.chars
             if cut > room:
                 cut = max(0, room)
-                self._cap(direction, f"about {limit} tokens")
+                self._cap(direction, limit, "tokens")
                 for finding, _ in actions:  # never let part of a value out
                     if finding.start - offset < cut < finding.end - offset:
                         cut = finding.start - offset
@@ -240,14 +213,7 @@ class Guard:
             detectors = tuple(sorted(d for d in limit.detectors if side.hashes.get(d)))
             self._exceeded(detectors, limit.action, "exchange", limit, count)
             if limit.action is Action.BLOCK:
-                side.stop = Stop(
-                    "bulk",
-                    403,
-                    "too_many_values",
-                    f"The {_what(direction)} was blocked: it carries more than "
-                    f"{limit.max_values} distinct values of {', '.join(detectors)} (bulk data).",
-                    detectors,
-                )
+                side.stop = Stop("bulk", limit.max_values, detectors=detectors)
                 return True
         return False
 
@@ -299,13 +265,7 @@ class Guard:
                 continue
             if side.stop is None:
                 side.stop = Stop(
-                    "budget",
-                    403,
-                    "budget_exceeded",
-                    f"The {_what(direction)} was blocked: this client has reached its budget of "
-                    f"{b.max_values} distinct values of {', '.join(detectors)} per "
-                    f"{_window(b.window_seconds)}.",
-                    detectors,
+                    "budget", b.max_values, window=b.window_seconds, detectors=detectors
                 )
             candidate = min((f for f, _ in values), key=lambda f: f.start)
             first = candidate if first is None or candidate.start < first.start else first
@@ -332,14 +292,7 @@ class Guard:
         if not closed:
             return None
         detectors = tuple(sorted({f.detector for _, values in closed for f, _ in values}))
-        side.stop = Stop(
-            "unavailable",
-            503,
-            "budget_unavailable",
-            f"The {_what(direction)} was blocked: the data budget for "
-            f"{', '.join(detectors)} could not be checked.",
-            detectors,
-        )
+        side.stop = Stop("unavailable", detectors=detectors)
         return min((f for _, values in closed for f, _ in values), key=lambda f: f.start)
 
     def _exceeded(

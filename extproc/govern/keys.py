@@ -1,8 +1,11 @@
 """Keyed hashes: the only form in which identities and values are kept.
 
-HMAC-SHA256 with the server's key (``EXTPROC_HASH_KEY``), else a random key
-per process. Budgets shared by several replicas (Redis) need the same key in
-every replica, or each counts the same client and value under other names.
+Two keys, both HMAC-SHA256 and both a random key per process when none is
+configured: the server's (``EXTPROC_HASH_KEY``) for the keyed hashes of
+governance (``Hasher``), and a policy's (``hash_key_env``) for the ``hash``
+action's output (``action_key``). Budgets shared by several replicas (Redis)
+need the same key in every replica, or each counts the same client and
+value under other names.
 """
 
 from __future__ import annotations
@@ -14,6 +17,14 @@ import os
 KEY_ENV = "EXTPROC_HASH_KEY"
 _DIGEST = 16  # bytes kept: 128 bits, collisions are not a concern at budget scale
 _FOLD = str.maketrans("", "", " \t\r\n-")
+_PROCESS_KEY = os.urandom(32)
+
+
+def action_key(env_name: str | None) -> bytes:
+    """The HMAC key of the ``hash`` action: the policy's environment
+    variable ``env_name``, else a key of this process."""
+    value = os.environ.get(env_name) if env_name else None
+    return value.encode() if value else _PROCESS_KEY
 
 
 def normalise_value(value: str) -> str:

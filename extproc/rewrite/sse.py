@@ -227,7 +227,7 @@ class SseRewriter:
             # Text still held for a choice that ends here goes out before its end.
             prefix += self._flush(lambda key: _in_choices(key[0], finishing))
         if self.blocked:
-            return self._error()
+            return self.stop()
         if not changed:
             return prefix + raw
         return prefix + _render(event, json.dumps(obj, ensure_ascii=False))
@@ -274,7 +274,7 @@ class SseRewriter:
         released = f.holdback.feed(event.data)
         if released.blocked:
             self.blocked = True
-            return self._error()
+            return self.stop()
         if released.text == event.data:
             return raw
         return _render(event, released.text)
@@ -286,7 +286,7 @@ class SseRewriter:
             released = f.holdback.finish()
             if released.blocked:
                 self.blocked = True
-                return self._error()
+                return self.stop()
             if not released.text:
                 continue
             out.append(self._synthetic(f, released.text))
@@ -305,7 +305,8 @@ class SseRewriter:
         head = f"event: {f.event_name}\n" if f.event_name else ""
         return head + "data: " + json.dumps(obj, ensure_ascii=False) + "\n\n"
 
-    def _error(self) -> str:
+    def stop(self) -> str:
+        """End the stream: the error event, in the shape of this stream's provider."""
         self.blocked = True
         self._fields.clear()
         return self._error_event(self._anthropic)

@@ -1,8 +1,9 @@
 """The ext_proc servicer: ProcessingRequest -> Exchange call -> ProcessingResponse.
 
 Nothing here decides anything: it translates protobuf into plain values for
-``extproc.exchange`` and its ``Reply`` back into protobuf, one answer per
-message, of the same phase.
+``extproc.exchange`` and each ``Reply`` back into one protobuf answer, in
+the order given (every rule of the protocol, such as which phase answers
+what, is the exchange's).
 """
 
 from __future__ import annotations
@@ -52,12 +53,6 @@ def _fill_mutation(
         option.append_action = _OVERWRITE
 
 
-def header_mutation(reply_set: list[tuple[str, str]], remove: list[str]) -> pb.HeaderMutation:
-    mutation = pb.HeaderMutation()
-    _fill_mutation(mutation, reply_set, remove)
-    return mutation
-
-
 def immediate_response(answer: Immediate) -> pb.ProcessingResponse:
     """The ImmediateResponse message (dynamic metadata is added by the caller)."""
     resp = pb.ProcessingResponse()
@@ -70,18 +65,16 @@ def immediate_response(answer: Immediate) -> pb.ProcessingResponse:
     return resp
 
 
-def _fill_common(
-    common: pb.CommonResponse, reply: Reply, full_duplex: bool, end_of_stream: bool
-) -> None:
+def _fill_common(common: pb.CommonResponse, reply: Reply) -> None:
     """Fill the answer in place: a body is copied into the message once, not
     again into each enclosing message."""
     common.SetInParent()  # an answer that changes nothing still names its phase
     if reply.set_headers or reply.remove_headers:
         _fill_mutation(common.header_mutation, reply.set_headers, reply.remove_headers)
-    if full_duplex:
+    if reply.streamed:
         streamed = common.body_mutation.streamed_response
         streamed.body = reply.body or b""
-        streamed.end_of_stream = end_of_stream
+        streamed.end_of_stream = reply.end_of_stream
     elif reply.body is not None:
         common.body_mutation.body = reply.body
 
@@ -251,68 +244,40 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
             recorder.stream_ended()
 
     def _handle(
-        self, ex: Exchange, request: pb.ProcessingRequest, phase: str | None = None
+        self, ex: Exchange, request: pb.ProcessingRequest, phase: str | None
     ) -> list[pb.ProcessingResponse]:
-        if phase is None:
-            phase = request.WhichOneof("request")
-        if phase == "request_headers":
-            h = request.request_headers
-            reply = ex.on_headers(REQUEST, headers_of(h.headers), h.end_of_stream)
-            return [self._headers_response(phase, reply)]
-        if phase == "response_headers":
-            h = request.response_headers
-            reply = ex.on_headers(RESPONSE, headers_of(h.headers), h.end_of_stream)
-            return [self._headers_response(phase, reply)]
+        direction = RESPONSE if phase and phase.startswith("response") else REQUEST
+        if phase == "request_headers" or phase == "response_headers":
+            h = getattr(request, phase)
+            reply = ex.on_headers(direction, headers_of(h.headers), h.end_of_stream)
+            return [self._answer(reply, phase)]
         if phase == "request_body" or phase == "response_body":
-            direction = REQUEST if phase == "request_body" else RESPONSE
-            body = request.request_body if direction is REQUEST else request.response_body
-            full_duplex = ex.mode(direction) is BodyMode.FULL_DUPLEX_STREAMED
-            chunk = body.body
-            end_of_stream = body.end_of_stream
-            reply = ex.on_body(direction, chunk, end_of_stream)
-            if reply.immediate is not None:
-                return [self._immediate(reply)]
-            if full_duplex and reply.body is None:
-                reply.body = chunk
-            resp = pb.ProcessingResponse()
-            _fill_common(getattr(resp, phase).response, reply, full_duplex, end_of_stream)
-            self._add_metadata(resp, reply)
-            return [resp]
+            body = getattr(request, phase)
+            return [self._answer(ex.on_body(direction, body.body, body.end_of_stream), phase)]
         if phase == "request_trailers" or phase == "response_trailers":
-            direction = REQUEST if phase == "request_trailers" else RESPONSE
-            trailers = (
-                request.request_trailers if direction is REQUEST else request.response_trailers
-            )
-            out: list[pb.ProcessingResponse] = []
-            if ex.mode(direction) is BodyMode.FULL_DUPLEX_STREAMED:
-                flushed = ex.flush(direction)
-                if flushed is not None:
-                    if flushed.immediate is not None:
-                        return [self._immediate(flushed)]
-                    body_phase = "request_body" if direction is REQUEST else "response_body"
-                    resp = pb.ProcessingResponse()
-                    _fill_common(getattr(resp, body_phase).response, flushed, True, True)
-                    self._add_metadata(resp, flushed)
-                    out.append(resp)
-            reply = ex.on_trailers(direction, headers_of(trailers.trailers))
-            resp = pb.ProcessingResponse()
-            mutation = getattr(resp, phase).header_mutation
-            mutation.SetInParent()  # an answer that changes nothing still names its phase
-            _fill_mutation(mutation, reply.set_headers, reply.remove_headers)
-            self._add_metadata(resp, reply)
-            out.append(resp)
-            return out
+            trailers = headers_of(getattr(request, phase).trailers)
+            body_phase = "request_body" if direction is REQUEST else "response_body"
+            return [
+                self._answer(reply, body_phase if reply.streamed else phase)
+                for reply in ex.on_trailers(direction, trailers)
+            ]
         # A phase this server does not know (a newer Envoy): failing the stream
         # makes Envoy apply failure_mode_allow, instead of a silent pass.
         raise ValueError(f"unsupported ext_proc message: {phase!r}")
 
-    def _headers_response(self, phase: str, reply: Reply) -> pb.ProcessingResponse:
+    def _answer(self, reply: Reply, phase: str) -> pb.ProcessingResponse:
+        """``reply`` as the answer to a ``phase`` message (or an immediate one)."""
         if reply.immediate is not None:
             return self._immediate(reply)
         resp = pb.ProcessingResponse()
-        _fill_common(getattr(resp, phase).response, reply, False, False)
+        if phase.endswith("trailers"):
+            mutation = getattr(resp, phase).header_mutation
+            mutation.SetInParent()  # an answer that changes nothing still names its phase
+            _fill_mutation(mutation, reply.set_headers, reply.remove_headers)
+        else:
+            _fill_common(getattr(resp, phase).response, reply)
+            _fill_mode_override(resp, reply)
         self._add_metadata(resp, reply)
-        _fill_mode_override(resp, reply)
         return resp
 
     def _immediate(self, reply: Reply) -> pb.ProcessingResponse:
