@@ -1,7 +1,7 @@
 """What the server reports about its work, as one small interface.
 
 The pure layers call these methods and know nothing of OpenTelemetry;
-``extproc.telemetry`` implements them with real instruments. The default
+``extproc.telemetry.recorder`` implements them with real instruments. The default
 records nothing. Arguments are ids, counts and durations: never values.
 """
 
@@ -12,7 +12,7 @@ from typing import Protocol
 
 
 class DirectionSummary(Protocol):
-    """What one direction of an exchange found (see ``extproc.dlp.Seen``)."""
+    """What one direction of an exchange found (see ``extproc.tally.Seen``)."""
 
     @property
     def counts(self) -> Mapping[str, int]: ...  # detector id -> findings acted on

@@ -121,15 +121,6 @@ class CompiledPolicy:
         """The detectors some rule enables in some direction."""
         return self.scanner.detector_ids
 
-    def action_for(self, detector_id: str, direction: Direction) -> Action:
-        resolved = self.resolved.get((detector_id, direction))
-        return resolved[0] if resolved else Action.OFF
-
-    def min_confidence_for(self, detector_id: str, direction: Direction) -> float:
-        """Findings below this confidence are suppressed; 1.0 when the detector is off."""
-        resolved = self.resolved.get((detector_id, direction))
-        return resolved[1] if resolved else 1.0
-
     def needs_body(self, direction: Direction) -> bool:
         """False when every detector is off for ``direction``: the body need not be read."""
         return direction in self._with_body
@@ -144,10 +135,6 @@ class CompiledPolicy:
         if len(parts) == 1 and parts[0] == value:
             return value in self._allow_normalised  # nothing to fold: skip the join
         return " ".join(parts) in self._allow_normalised
-
-    def replacement(self, detector_id: str) -> str:
-        """The redaction text for a finding of ``detector_id``."""
-        return self.redaction.format(detector=detector_id)
 
 
 def normalise(value: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from extproc.detect.finding import Finding
@@ -15,8 +15,6 @@ class Decision:
     """The findings acted on (or logged), each with its action, and a count of the rest.
 
     ``suppressed`` counts findings dropped by the allow-list or the rule's threshold.
-    A merged decision summarises several texts: its offsets then refer to each
-    finding's own text, so rewrite with the per-text decisions.
     """
 
     actions: tuple[tuple[Finding, Action], ...] = ()
@@ -36,25 +34,6 @@ class Decision:
         if not self.rewrites:
             return ()
         return tuple(pair for pair in self.actions if pair[1] in REWRITING)
-
-    @property
-    def categories(self) -> tuple[str, ...]:
-        """Sorted unique detector ids reported; safe for headers and metric labels."""
-        return tuple(sorted({finding.detector for finding, _ in self.actions}))
-
-    @property
-    def max_confidence(self) -> float:
-        return max((finding.confidence for finding, _ in self.actions), default=0.0)
-
-    @classmethod
-    def merge(cls, decisions: Iterable[Decision]) -> Decision:
-        """One summary for the many texts of a body (e.g. every string of a JSON document)."""
-        actions: list[tuple[Finding, Action]] = []
-        suppressed = 0
-        for decision in decisions:
-            actions.extend(decision.actions)
-            suppressed += decision.suppressed
-        return cls(tuple(actions), suppressed)
 
 
 NOTHING = Decision()

@@ -59,10 +59,6 @@ class Holdback:
         self._pending = ""  # not yet released
         self.blocked = False
 
-    @property
-    def held(self) -> int:
-        return len(self._pending)
-
     def feed(self, text: str) -> Released:
         if self.blocked:
             return Released("", True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable, Sequence
@@ -15,6 +16,14 @@ MASK_CHAR = "*"
 HASH_HEX = 12
 
 Pseudonymise = Callable[[str, str], str | None]  # (detector, value) -> placeholder
+
+
+@functools.lru_cache(maxsize=1024)
+def redaction_text(template: str, detector: str) -> str:
+    """The policy's ``redaction`` template for one detector. The template is a
+    format string (the loader checks it so: ``{detector}`` its only field,
+    ``{{``/``}}`` literal braces)."""
+    return template.format(detector=detector)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +40,7 @@ class Renderer:
 
     def replacement(self, detector: str, value: str, action: Action) -> str | None:
         if action is Action.REDACT:
-            return self.template.replace("{detector}", detector)
+            return redaction_text(self.template, detector)
         if action is Action.MASK:
             keep = value[-MASK_KEEP:] if len(value) > MASK_KEEP else ""
             return MASK_CHAR * (len(value) - len(keep)) + keep
@@ -41,7 +50,7 @@ class Renderer:
         if action is Action.PSEUDONYMIZE:
             placeholder = self.pseudonymise(detector, value) if self.pseudonymise else None
             if placeholder is None:  # no map, or the map is full: redact
-                return self.template.replace("{detector}", detector)
+                return redaction_text(self.template, detector)
             return placeholder
         return None  # log, off, block: the text stays
 

@@ -14,6 +14,7 @@ from extproc.policy.decide import decide
 from extproc.policy.load import load_policy
 from extproc.policy.model import Action, Direction
 from extproc.policy.store import load_policy_set
+from tests.policy.resolved import action_for
 
 REQ, RESP = Direction.REQUEST, Direction.RESPONSE
 POLICIES = Path(__file__).parents[2] / "policies"
@@ -45,7 +46,7 @@ def test_default_policy_actions() -> None:
             expected = (Action.BLOCK, Action.REDACT)
         else:
             expected = (Action.REDACT, Action.REDACT)
-        assert (policy.action_for(spec.id, REQ), policy.action_for(spec.id, RESP)) == expected
+        assert (action_for(policy, spec.id, REQ), action_for(policy, spec.id, RESP)) == expected
     assert policy.needs_body(REQ)
     assert policy.needs_body(RESP)
 
@@ -68,4 +69,4 @@ def test_examples_folder_is_a_valid_set() -> None:
     assert policies.select("models.internal.example.com", "/").name == "audit"
     assert policies.select("api.openai.com", "/v1/chat/completions").name == "strict"
     audit = policies.select("models.internal.example.com", "/")
-    assert {audit.action_for(i, d) for i in audit.detector_ids for d in Direction} == {Action.LOG}
+    assert {action_for(audit, i, d) for i in audit.detector_ids for d in Direction} == {Action.LOG}

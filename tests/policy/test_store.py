@@ -17,6 +17,7 @@ from extproc.policy.store import (
     load_policy_set,
     policy_files,
 )
+from tests.policy.resolved import action_for
 
 REQ = Direction.REQUEST
 
@@ -146,7 +147,7 @@ def test_store_reloads_a_changed_file(tmp_path: Path) -> None:
     path.write_text(_policy("default", "redact"))
     store = PolicyStore(str(path))
     first = store.current()
-    assert first.default.action_for("pii/email", REQ) is Action.REDACT
+    assert action_for(first.default, "pii/email", REQ) is Action.REDACT
     assert store.reload_if_changed() is None
     os.utime(path)  # touched, same content: nothing to do
     assert store.reload_if_changed() is None
@@ -154,9 +155,9 @@ def test_store_reloads_a_changed_file(tmp_path: Path) -> None:
     path.write_text(_policy("default", "block"))
     result = store.reload_if_changed()
     assert result == ReloadResult(ok=True, policies=("default",))
-    assert store.current().default.action_for("pii/email", REQ) is Action.BLOCK
+    assert action_for(store.current().default, "pii/email", REQ) is Action.BLOCK
     # A snapshot taken before the swap keeps serving its stream unchanged.
-    assert first.default.action_for("pii/email", REQ) is Action.REDACT
+    assert action_for(first.default, "pii/email", REQ) is Action.REDACT
 
 
 def test_store_keeps_last_good_policy(tmp_path: Path) -> None:
@@ -191,7 +192,7 @@ def test_store_keeps_last_good_policy(tmp_path: Path) -> None:
     path.write_text(_policy("default", "mask"))
     result = store.reload_if_changed()
     assert result is not None and result.ok
-    assert store.current().default.action_for("pii/email", REQ) is Action.MASK
+    assert action_for(store.current().default, "pii/email", REQ) is Action.MASK
 
 
 def test_store_sees_added_and_removed_files(tmp_path: Path) -> None:
@@ -231,7 +232,7 @@ def test_store_reloads_a_swapped_configmap(tmp_path: Path) -> None:
     _configmap_version(root, "..2024_01_01_00_00_00.1", {"default.yaml": _policy("default")})
     store = PolicyStore(str(root))
     assert store.current().names == ("default",)
-    assert store.current().default.action_for("pii/email", REQ) is Action.REDACT
+    assert action_for(store.current().default, "pii/email", REQ) is Action.REDACT
     assert store.reload_if_changed() is None
 
     _configmap_version(
@@ -240,4 +241,4 @@ def test_store_reloads_a_swapped_configmap(tmp_path: Path) -> None:
     result = store.reload_if_changed()
     assert result is not None and result.ok
     assert store.current().names == ("default",)
-    assert store.current().default.action_for("pii/email", REQ) is Action.BLOCK
+    assert action_for(store.current().default, "pii/email", REQ) is Action.BLOCK

@@ -11,6 +11,8 @@ from extproc.detect.catalogue import BUILTIN
 from extproc.policy.compile import CompiledPolicy, compile_policy
 from extproc.policy.load import parse_policy
 from extproc.policy.model import Action, Direction, Threshold
+from extproc.rewrite.redact import Renderer
+from tests.policy.resolved import action_for, min_confidence_for
 
 REQ, RESP = Direction.REQUEST, Direction.RESPONSE
 BUILTIN_IDS = frozenset(spec.id for spec in BUILTIN)
@@ -46,16 +48,16 @@ def test_first_matching_rule_decides_each_direction() -> None:
             response: "off"
             threshold: L3
         """)
-    assert policy.action_for("secret/github_token", REQ) is Action.LOG
-    assert policy.action_for("secret/github_token", RESP) is Action.REDACT  # rule 0 skips it
-    assert policy.action_for("secret/jwt", REQ) is Action.BLOCK
-    assert policy.action_for("pii/email", REQ) is Action.REDACT  # rule 2 decides responses only
-    assert policy.action_for("pii/email", RESP) is Action.MASK
-    assert policy.action_for("pii/phone_number", RESP) is Action.OFF
-    assert policy.action_for("no/such", REQ) is Action.OFF
-    assert policy.min_confidence_for("pii/email", RESP) == 0.9
-    assert policy.min_confidence_for("pii/email", REQ) == 0.5
-    assert policy.min_confidence_for("secret/jwt", REQ) == 0.0  # no threshold: L4
+    assert action_for(policy, "secret/github_token", REQ) is Action.LOG
+    assert action_for(policy, "secret/github_token", RESP) is Action.REDACT  # rule 0 skips it
+    assert action_for(policy, "secret/jwt", REQ) is Action.BLOCK
+    assert action_for(policy, "pii/email", REQ) is Action.REDACT  # rule 2 decides responses only
+    assert action_for(policy, "pii/email", RESP) is Action.MASK
+    assert action_for(policy, "pii/phone_number", RESP) is Action.OFF
+    assert action_for(policy, "no/such", REQ) is Action.OFF
+    assert min_confidence_for(policy, "pii/email", RESP) == 0.9
+    assert min_confidence_for(policy, "pii/email", REQ) == 0.5
+    assert min_confidence_for(policy, "secret/jwt", REQ) == 0.0  # no threshold: L4
     assert policy.detector_ids == BUILTIN_IDS
 
 
@@ -70,8 +72,8 @@ def test_unnamed_detectors_are_off_and_not_scanned() -> None:
             request: redact
         """)
     assert policy.detector_ids == {"pii/email"}
-    assert policy.action_for("custom/employee_id", REQ) is Action.OFF
-    assert policy.action_for("pii/iban", REQ) is Action.OFF
+    assert action_for(policy, "custom/employee_id", REQ) is Action.OFF
+    assert action_for(policy, "pii/iban", REQ) is Action.OFF
     assert policy.scanner.scan("badge EMP-123456") == []
     assert policy.warnings == (
         "t.yaml:4: custom_detectors[0]: 'custom/employee_id' is defined but no rule enables it",
@@ -94,7 +96,7 @@ def test_unnamed_detectors_are_off_and_not_scanned() -> None:
 def test_globs(glob: str, expected: set[str]) -> None:
     policy = _compiled(f'rules:\n  - detectors: ["{glob}"]\n    request: log\n')
     assert policy.detector_ids == expected
-    assert all(policy.action_for(i, REQ) is Action.LOG for i in expected)
+    assert all(action_for(policy, i, REQ) is Action.LOG for i in expected)
 
 
 def test_off_everywhere_disables_the_detector() -> None:
@@ -162,12 +164,17 @@ def test_allow_values_and_replacement() -> None:
     assert policy.is_allowed("ops@example.com")
     assert policy.is_allowed(" support@example.com\n")
     assert not policy.is_allowed("Support@example.com")
-    assert policy.replacement("pii/email") == "{pii/email} ***"
+    assert _redacted(policy, "pii/email") == "{pii/email} ***"  # {{ }}: literal braces
 
 
 def test_default_redaction() -> None:
     policy = _compiled('rules:\n  - detectors: ["pii/email"]\n    request: redact\n')
-    assert policy.replacement("pii/email") == "[REDACTED:pii/email]"
+    assert _redacted(policy, "pii/email") == "[REDACTED:pii/email]"
+
+
+def _redacted(policy: CompiledPolicy, detector: str) -> str | None:
+    """The policy's redaction as traffic gets it (the inspector's renderer)."""
+    return Renderer(policy.redaction, b"k" * 32).replacement(detector, "value", Action.REDACT)
 
 
 def test_compiled_policy_is_immutable() -> None:

@@ -1,4 +1,5 @@
-"""decide(): actions per finding, thresholds, allow-list, direction, merge."""
+"""decide(): actions per finding, thresholds, allow-list, direction; what an
+exchange sums up from its decisions (``tally``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from extproc.policy.compile import CompiledPolicy, compile_policy
 from extproc.policy.decide import NOTHING, Decision, decide
 from extproc.policy.load import parse_policy
 from extproc.policy.model import Action, Direction
+from extproc.tally import Tally
 
 REQ, RESP = Direction.REQUEST, Direction.RESPONSE
 
@@ -37,6 +39,14 @@ def _policy() -> CompiledPolicy:
     return compile_policy(parse_policy(textwrap.dedent(POLICY), "t.yaml"))
 
 
+def _tally(*decisions: Decision) -> Tally:
+    """What an exchange's request sums up from ``decisions``."""
+    tally = Tally()
+    for decision in decisions:
+        tally.seen[REQ].add(decision)
+    return tally
+
+
 def _find(text: str, value: str, detector: str, confidence: float = 0.95) -> Finding:
     start = text.index(value)
     return Finding(detector, start, start + len(value), confidence)
@@ -51,8 +61,8 @@ def test_actions_per_finding() -> None:
     assert not decision.blocked
     assert decision.rewrites
     assert decision.rewrite_actions == decision.actions
-    assert decision.categories == ("pii/credit_card", "pii/email")
-    assert decision.max_confidence == 0.95
+    assert _tally(decision).categories() == ["pii/credit_card", "pii/email"]
+    assert _tally(decision).confidence() == 0.95
     assert decision.suppressed == 0
 
 
@@ -71,8 +81,8 @@ def test_threshold_suppresses_but_counts() -> None:
     decision = decide([weak], text, _policy(), REQ)
     assert decision.actions == ()
     assert decision.suppressed == 1
-    assert decision.categories == ()
-    assert decision.max_confidence == 0.0
+    assert _tally(decision).categories() == []
+    assert _tally(decision).confidence() == 0.0
     exact = _find(text, "4111 1111 1111 1111", "pii/credit_card", confidence=0.9)
     assert decide([exact], text, _policy(), REQ).actions == ((exact, Action.REDACT),)
 
@@ -103,27 +113,29 @@ def test_log_only() -> None:
     assert not decision.blocked
     assert not decision.rewrites
     assert decision.rewrite_actions == ()
-    assert decision.categories == ("pii/email",)
-    assert decision.max_confidence == 0.6
+    assert _tally(decision).categories() == ["pii/email"]
+    assert _tally(decision).confidence() == 0.6
 
 
-def test_merge_summarises_many_texts() -> None:
+def test_tally_sums_up_many_texts() -> None:
     policy = _policy()
     first_text, second_text = "a@b.co", "AKIAABCDEFGHIJKLMNOP and support@example.com"
     email = _find(first_text, "a@b.co", "pii/email", confidence=0.7)
     key = _find(second_text, "AKIAABCDEFGHIJKLMNOP", "secret/aws_access_key", confidence=0.99)
     allowed = _find(second_text, "support@example.com", "pii/email")
-    merged = Decision.merge(
-        [
-            decide([email], first_text, policy, REQ),
-            decide([key, allowed], second_text, policy, REQ),
-            NOTHING,
-        ]
+    tally = _tally(
+        decide([email], first_text, policy, REQ),
+        decide([key, allowed], second_text, policy, REQ),
+        NOTHING,
     )
-    assert merged.actions == ((email, Action.MASK), (key, Action.BLOCK))
-    assert merged.blocked
-    assert merged.rewrites
-    assert merged.categories == ("pii/email", "secret/aws_access_key")
-    assert merged.max_confidence == 0.99
-    assert merged.suppressed == 1
-    assert Decision.merge([]) == NOTHING
+    seen = tally.seen[REQ]
+    assert seen.counts == {"pii/email": 1, "secret/aws_access_key": 1}
+    assert seen.actions == {"pii/email": "mask", "secret/aws_access_key": "block"}
+    assert seen.blocked
+    assert seen.rewritten
+    assert tally.categories() == ["pii/email", "secret/aws_access_key"]
+    assert tally.confidence() == 0.99
+    assert seen.suppressed == 1
+    assert seen.outcome == "blocked"
+    assert _tally().categories() == []
+    assert _tally().seen[REQ].outcome == "pass"
