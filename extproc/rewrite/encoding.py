@@ -13,6 +13,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     _brotli = None
 
 IDENTITY = frozenset({"", "identity"})
+_SNIFF = 64 * 1024  # input without output after which "deflate" is taken as zlib
 
 
 class Undecodable(ValueError):
@@ -35,19 +36,25 @@ class _Zlib:
         self._limit = limit
         self._out = 0
         self._fallback_raw = fallback_raw
-        self._started = False
+        # What was fed before the first output: replayed if the data turns
+        # out to be raw deflate (a zlib header may span chunks).
+        self._head = b""
 
     def feed(self, data: bytes) -> bytes:
+        if self._fallback_raw:
+            self._head += data
         try:
             out = self._obj.decompress(data, self._limit - self._out + 1)
         except zlib.error:
-            if self._fallback_raw and not self._started:
+            if self._fallback_raw:
                 # "deflate" is meant to be zlib-wrapped; some servers send it raw.
                 self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
                 self._fallback_raw = False
-                return self.feed(data)
+                head, self._head = self._head, b""
+                return self.feed(head)
             raise Undecodable("corrupt compressed body") from None
-        self._started = True
+        if self._fallback_raw and (out or len(self._head) > _SNIFF):
+            self._fallback_raw, self._head = False, b""  # zlib it is
         self._out += len(out)
         if self._out > self._limit or self._obj.unconsumed_tail:
             raise TooLarge("decoded body over the limit")

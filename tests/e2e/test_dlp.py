@@ -4,36 +4,19 @@ redact answers, with the example policy of the detection-engine issue."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from extproc.demo.upstream import Received, Reply, openai_json
-from harness.stack import Stack, running_stack
-
-pytestmark = pytest.mark.e2e
-
-POLICY = Path(__file__).parent / "data" / "example.yaml"
-GITHUB_TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" + "k1L2m3N4o5P6q7R8"
-CARD = "4111 1111 1111 1111"
-SSN = "536-22-" + "8214"
-EMAIL = "jane.doe@" + "contoso.org"
+from extproc.demo.upstream import Received, Reply
+from harness.stack import Stack
+from tests.e2e.conftest import DATA, StackFor, answer_json, chat, post, sent_json
+from tests.values import CARD, EMAIL, GITHUB_TOKEN, SSN
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("dlp"), policy=POLICY) as s:
-        yield s
-
-
-def chat(content: str) -> dict[str, object]:
-    return {"model": "demo", "messages": [{"role": "user", "content": content}]}
-
-
-def post(stack: Stack, body: dict[str, object]) -> httpx.Response:
-    return httpx.post(f"{stack.url}/v1/chat/completions", json=body, timeout=10)
+def stack(stack_for: StackFor) -> Stack:
+    return stack_for(policy=DATA / "example.yaml")
 
 
 def test_secret_in_prompt_is_blocked_before_upstream(stack: Stack) -> None:
@@ -57,7 +40,7 @@ def test_card_in_prompt_reaches_upstream_redacted(stack: Stack) -> None:
     r = post(stack, chat(f"charge my card {CARD} tomorrow"))
     assert r.status_code == 200, stack.logs()
     got = stack.upstream.received[-1]
-    body = json.loads(got.body)  # still valid JSON
+    body = sent_json(stack)  # still valid JSON
     assert body["messages"][0]["content"] == "charge my card [REDACTED:pii/credit_card] tomorrow"
     assert CARD.encode() not in got.body
     assert CARD.replace(" ", "").encode() not in got.body
@@ -69,10 +52,7 @@ def test_card_in_prompt_reaches_upstream_redacted(stack: Stack) -> None:
 
 
 def test_answer_with_ssn_and_email_is_redacted(stack: Stack) -> None:
-    answer = openai_json(f"Her SSN is {SSN}, mail {EMAIL} or support@example.com for help.")
-    stack.upstream.script = lambda _r: Reply(
-        headers=(("content-type", "application/json"),), chunks=(answer,)
-    )
+    answer_json(stack, f"Her SSN is {SSN}, mail {EMAIL} or support@example.com for help.")
     r = post(stack, chat("who is she?"))
     assert r.status_code == 200, stack.logs()
     content = r.json()["choices"][0]["message"]["content"]
@@ -94,7 +74,7 @@ def test_custom_detector_and_keyword_list(stack: Stack) -> None:
     # No rule of the example policy names keyword/*: the list is defined but off.
     r = post(stack, chat("what is project nightingale?"))
     assert r.status_code == 200
-    sent = json.loads(stack.upstream.received[-1].body)["messages"][0]["content"]
+    sent = sent_json(stack)["messages"][0]["content"]
     assert sent == "what is project nightingale?"
 
 
@@ -114,3 +94,10 @@ def test_clean_prompt_untouched(stack: Stack) -> None:
     assert stack.upstream.received[-1].body == raw.encode()
     assert r.content == raw.encode()
     assert "x-risk-blocked" not in r.headers
+
+
+def test_redaction_template_braces_as_validated(stack_for: StackFor) -> None:
+    braces = stack_for(policy=DATA / "braces.yaml")
+    r = post(braces, chat(f"mail me at {EMAIL}"))
+    assert r.status_code == 200, braces.logs()
+    assert sent_json(braces)["messages"][0]["content"] == "mail me at {pii/email} ***"

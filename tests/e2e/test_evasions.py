@@ -6,46 +6,30 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from extproc.demo.upstream import Reply, openai_json, openai_sse
-from harness.stack import ROOT, Stack, running_stack
+from harness.stack import ROOT, Stack
+from tests.e2e.conftest import StackFor, chat, post, sent_json
 from tests.e2e.test_streaming import openai_text, stream
-
-pytestmark = pytest.mark.e2e
+from tests.values import AWS_KEY, CARD
 
 POLICY = ROOT / "policies" / "default.yaml"
 ITIN = "9" + "12-70-1234"  # SSN-shaped, outside the SSA ranges
-CARD = "4111 1111 1111 1111"
 ZWSP = "\u200b"
 WIDE_CARD = CARD.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
 ENCODED_EMAIL = "jane.doe%40" + "contoso.org"
-AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"  # AWS's documented example key id
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("evasions"), policy=POLICY) as s:
-        yield s
-
-
-def chat(content: str) -> dict[str, object]:
-    return {"model": "demo", "messages": [{"role": "user", "content": content}]}
-
-
-def post(
-    stack: Stack, body: dict[str, object], path: str = "/v1/chat/completions"
-) -> httpx.Response:
-    return httpx.post(f"{stack.url}{path}", json=body, timeout=10)
+def stack(stack_for: StackFor) -> Stack:
+    return stack_for(policy=POLICY)
 
 
 def sent_content(stack: Stack) -> str:
     """The user message as the upstream received it (the body is valid JSON)."""
-    body = json.loads(stack.upstream.received[-1].body)
-    content: str = body["messages"][0]["content"]
+    content: str = sent_json(stack)["messages"][0]["content"]
     return content
 
 

@@ -21,16 +21,14 @@ from extproc.recording import Recorder
 from extproc.settings import Settings
 from extproc.wire.server import build_server, inspector_factory
 from harness.stack import Stack, running_stack, start_server, wait_for
+from tests.e2e.conftest import chat, post
+from tests.values import GITHUB_TOKEN as TOKEN
 
-pytestmark = pytest.mark.e2e
-
-TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" + "k1L2m3N4o5P6q7R8"
 DEFAULT = Path("policies/default.yaml")
 
 
-def post(stack: Stack, content: str, timeout: float = 10) -> httpx.Response:
-    body = {"model": "demo", "messages": [{"role": "user", "content": content}]}
-    return httpx.post(f"{stack.url}/v1/chat/completions", json=body, timeout=timeout)
+def ask(stack: Stack, content: str, timeout: float = 10) -> httpx.Response:
+    return post(stack, chat(content), timeout=timeout)
 
 
 def slow_sse(events: int, delay: float) -> Reply:
@@ -44,24 +42,24 @@ def slow_sse(events: int, delay: float) -> Reply:
 
 def test_server_killed_fails_closed_then_recovers(tmp_path: Path) -> None:
     with running_stack(tmp_path, policy=DEFAULT) as stack:
-        assert post(stack, "hello").status_code == 200
+        assert ask(stack, "hello").status_code == 200
         assert stack.server is not None
         stack.server.stop(sig=9)  # SIGKILL: no drain
         before = len(stack.upstream.received)
-        r = post(stack, f"use {TOKEN}")
+        r = ask(stack, f"use {TOKEN}")
         # failure_mode_allow: false (the bundled default): fail closed.
         assert r.status_code >= 500
         assert len(stack.upstream.received) == before
         stack.restart_server(DEFAULT)
-        wait_for(lambda: post(stack, "hello again").status_code == 200, "recovery", 15, 0.2)
-        assert post(stack, f"use {TOKEN}").status_code == 403
+        wait_for(lambda: ask(stack, "hello again").status_code == 200, "recovery", 15, 0.2)
+        assert ask(stack, f"use {TOKEN}").status_code == 403
 
 
 def test_failure_mode_allow_is_the_operators_choice(tmp_path: Path) -> None:
     with running_stack(tmp_path, policy=DEFAULT, ext_proc={"failure_mode_allow": True}) as stack:
         assert stack.server is not None
         stack.server.stop(sig=9)
-        r = post(stack, "hello while the processor is down")
+        r = ask(stack, "hello while the processor is down")
         assert r.status_code == 200  # passes, unscanned: what fail-open means
 
 
@@ -69,18 +67,18 @@ def test_policy_replaced_by_garbage_keeps_last_good(tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"
     shutil.copy(DEFAULT, policy)
     with running_stack(tmp_path, policy=policy, server_args=["--reload-interval", "0.2"]) as stack:
-        assert post(stack, f"use {TOKEN}").status_code == 403
+        assert ask(stack, f"use {TOKEN}").status_code == 403
         policy.write_text("rules: [this is: not, a: policy\n")
         assert stack.server is not None
         server = stack.server
         wait_for(lambda: "reload refused" in server.output(), "refused reload", 10, 0.1)
-        assert post(stack, f"use {TOKEN}").status_code == 403  # still enforced
-        assert post(stack, "hello").status_code == 200
+        assert ask(stack, f"use {TOKEN}").status_code == 403  # still enforced
+        assert ask(stack, "hello").status_code == 200
         # A good change is picked up without a restart.
         policy.write_text(
             DEFAULT.read_text().replace("request: block", "request: log"), encoding="utf-8"
         )
-        wait_for(lambda: post(stack, f"use {TOKEN}").status_code == 200, "reload", 10, 0.2)
+        wait_for(lambda: ask(stack, f"use {TOKEN}").status_code == 200, "reload", 10, 0.2)
 
 
 def test_slow_upstream_stream(tmp_path: Path) -> None:
@@ -158,7 +156,7 @@ def test_cancelled_exchanges_release_their_streams(in_process: tuple[Stack, Coun
         )
         time.sleep(0.2)
     stack.upstream.script = None
-    assert post(stack, "still serving").status_code == 200
+    assert ask(stack, "still serving").status_code == 200
     wait_for(lambda: recorder.active == 0, "streams released", 10, 0.05)
     assert recorder.started >= 7
 
@@ -184,7 +182,7 @@ def test_overload_answers_quickly(tmp_path: Path) -> None:
         assert all(s >= 500 for s in statuses if s != 200)  # fail closed, not through
         assert all(t < 5 for t in refused)  # a clear answer, not a hang
         stack.upstream.script = None
-        assert post(stack, "after the burst").status_code == 200
+        assert ask(stack, "after the burst").status_code == 200
 
 
 def test_restart_of_a_stack_server_helper(tmp_path: Path) -> None:

@@ -26,9 +26,8 @@ from harness.stack import (
     start_server,
     wait_for,
 )
+from tests.e2e.conftest import CHAT_PATH, chat
 from tests.govern.test_guard import card, email
-
-pytestmark = pytest.mark.e2e
 
 HASH_KEY = "e2e-shared-secret"
 BUDGET = 4
@@ -124,12 +123,11 @@ def add_endpoint(config: dict[str, object], port: int) -> None:
     endpoints.append(second)
 
 
-def chat(stack: Stack, content: str, key: str, host: str | None = None) -> httpx.Response:
+def ask(stack: Stack, content: str, key: str, host: str | None = None) -> httpx.Response:
     headers = {"x-api-key": key}
     if host:
         headers["host"] = host
-    body = {"model": "demo", "messages": [{"role": "user", "content": content}]}
-    return httpx.post(f"{stack.url}/v1/chat/completions", json=body, headers=headers, timeout=10)
+    return httpx.post(f"{stack.url}{CHAT_PATH}", json=chat(content), headers=headers, timeout=10)
 
 
 def client_id(key: str) -> str:
@@ -139,12 +137,12 @@ def client_id(key: str) -> str:
 def test_budget_counted_across_both_processes(stack: Stack) -> None:
     stack.upstream.script = None
     for i in range(BUDGET):
-        r = chat(stack, f"pay with {card(i)}", "key-a")
+        r = ask(stack, f"pay with {card(i)}", "key-a")
         assert r.status_code == 200, stack.logs()
         sent = json.loads(stack.upstream.received[-1].body)["messages"][0]["content"]
         assert sent == "pay with [REDACTED:pii/credit_card]"
     for i in range(BUDGET, BUDGET + 2):
-        r = chat(stack, f"pay with {card(i)}", "key-a")
+        r = ask(stack, f"pay with {card(i)}", "key-a")
         assert r.status_code == 403, stack.logs()
         error = r.json()["error"]
         assert error["code"] == "budget_exceeded"
@@ -164,7 +162,7 @@ def test_budget_counted_across_both_processes(stack: Stack) -> None:
     assert 0 < client.pttl(name) <= 3600 * 1000
     # Another client is not blocked.
     for i in range(BUDGET):
-        assert chat(stack, f"card {card(100 + i)}", "key-b").status_code == 200
+        assert ask(stack, f"card {card(100 + i)}", "key-b").status_code == 200
 
 
 def decisions(stack: Stack) -> list[dict[str, object]]:
@@ -193,7 +191,7 @@ def test_bulk_answer_blocked_few_redacted(stack: Stack) -> None:
     stack.upstream.script = lambda _r: Reply(
         headers=(("content-type", "application/json"),), chunks=(openai_json(many),)
     )
-    r = chat(stack, "list the customers", "key-c")
+    r = ask(stack, "list the customers", "key-c")
     assert r.status_code == 403, stack.logs()
     assert r.json()["error"]["code"] == "too_many_values"
     assert "@" not in r.text
@@ -201,7 +199,7 @@ def test_bulk_answer_blocked_few_redacted(stack: Stack) -> None:
     stack.upstream.script = lambda _r: Reply(
         headers=(("content-type", "application/json"),), chunks=(openai_json(two),)
     )
-    r = chat(stack, "who?", "key-c")
+    r = ask(stack, "who?", "key-c")
     assert r.status_code == 200, stack.logs()
     content = r.json()["choices"][0]["message"]["content"]
     assert content == "Write to [REDACTED:pii/email] or [REDACTED:pii/email]."
@@ -233,7 +231,7 @@ def test_streamed_answer_over_the_cap_ends_with_the_error_event(stack: Stack) ->
 
 def timed(stack: Stack, content: str, key: str, host: str | None = None) -> httpx.Response:
     started = time.monotonic()
-    r = chat(stack, content, key, host)
+    r = ask(stack, content, key, host)
     # Each check waits at most EXTPROC_REDIS_TIMEOUT (0.1 s), then the breaker
     # answers at once; the margin is for a loaded test machine, not for Redis.
     assert time.monotonic() - started < 5.0, "a budget check waited too long"

@@ -7,29 +7,25 @@ import gzip
 import json
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from extproc.demo.upstream import Received, Reply
-from harness.stack import Stack, envoy_stat, running_stack
+from harness.stack import Stack
+from tests.e2e.conftest import CHAT_PATH, StackFor, assert_processor_healthy
+from tests.values import CARD
 
-pytestmark = pytest.mark.e2e
-
-CARD = "4111 1111 1111 1111"
 CARD_DIGITS = CARD.replace(" ", "")
 PROMPT_BOUND = 5.0  # seconds: "prompt" means well under Envoy's own timeouts
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(
-        tmp_path_factory.mktemp("hostile"), policy=Path("policies/default.yaml")
-    ) as s:
-        s.upstream.script = echo
-        yield s
+def stack(stack_for: StackFor) -> Stack:
+    s = stack_for(policy=Path("policies/default.yaml"))
+    s.upstream.script = echo
+    return s
 
 
 def echo(received: Received) -> Reply:
@@ -39,7 +35,7 @@ def echo(received: Received) -> Reply:
 def send(stack: Stack, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
     started = time.monotonic()
     r = httpx.post(
-        f"{stack.url}/v1/chat/completions",
+        f"{stack.url}{CHAT_PATH}",
         content=body,
         headers={"content-type": "application/json", **(headers or {})},
         timeout=30,
@@ -141,5 +137,4 @@ def test_gzip_request_is_scanned(stack: Stack) -> None:
 
 
 def test_server_never_failed(stack: Stack) -> None:
-    assert envoy_stat(stack.admin, "http.llm.ext_proc.streams_failed") == 0
-    assert envoy_stat(stack.admin, "http.llm.ext_proc.message_timeouts") == 0
+    assert_processor_healthy(stack)

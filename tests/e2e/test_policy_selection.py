@@ -19,10 +19,9 @@ from harness.stack import (
     start_envoy,
     start_server,
 )
+from tests.e2e.conftest import chat
+from tests.values import GITHUB_TOKEN as TOKEN
 
-pytestmark = pytest.mark.e2e
-
-TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" + "k1L2m3N4o5P6q7R8"
 PER_ROUTE = "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute"
 
 
@@ -87,32 +86,32 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         upstream.stop()
 
 
-def post(stack: Stack, path: str, host: str = "llm.local") -> httpx.Response:
-    body = {"model": "demo", "messages": [{"role": "user", "content": f"use {TOKEN}"}]}
+def ask(stack: Stack, path: str, host: str = "llm.local") -> httpx.Response:
+    body = chat(f"use {TOKEN}")
     return httpx.post(f"{stack.url}{path}", json=body, headers={"host": host}, timeout=10)
 
 
 def test_default_policy(stack: Stack) -> None:
-    assert post(stack, "/v1/chat/completions").status_code == 403
+    assert ask(stack, "/v1/chat/completions").status_code == 403
 
 
 def test_policy_by_host_match(stack: Stack) -> None:
     # audit.yaml matches *.internal.example.com: log only, the request passes.
-    r = post(stack, "/v1/chat/completions", host="llm.internal.example.com")
+    r = ask(stack, "/v1/chat/completions", host="llm.internal.example.com")
     assert r.status_code == 200, stack.logs()
     assert r.headers["x-risk-blocked"] == "false"
     assert r.headers["x-risk-categories"] == "secret/github_token"
 
 
 def test_policy_by_route_metadata(stack: Stack) -> None:
-    r = post(stack, "/audit/v1/chat/completions")
+    r = ask(stack, "/audit/v1/chat/completions")
     assert r.status_code != 403, stack.logs()
     assert r.headers["x-risk-categories"] == "secret/github_token"
 
 
 def test_unknown_route_policy_fails_closed(stack: Stack) -> None:
     before = len(stack.upstream.received)
-    r = post(stack, "/misconfigured/v1/chat/completions")
+    r = ask(stack, "/misconfigured/v1/chat/completions")
     assert r.status_code >= 500
     assert len(stack.upstream.received) == before
 

@@ -3,39 +3,24 @@ the value; the client gets it back where the answer repeats the placeholder."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
 
 from extproc.demo.upstream import Received, Reply, openai_json, openai_sse
-from harness.stack import Stack, running_stack
+from harness.stack import Stack
+from tests.e2e.conftest import CHAT_PATH, DATA, StackFor, chat, post, sent_json
 from tests.e2e.test_streaming import data_events, openai_text
-
-pytestmark = pytest.mark.e2e
-
-POLICY = Path(__file__).parent / "data" / "pseudonymize.yaml"
-EMAIL = "jane.doe@" + "contoso.org"
-OTHER = "bob.stone@" + "fabrikam.net"
+from tests.values import EMAIL
+from tests.values import OTHER_EMAIL as OTHER
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("pseudo"), policy=POLICY) as s:
-        yield s
-
-
-def chat(*contents: str, stream: bool = False) -> dict[str, object]:
-    roles = ["user", "assistant"]
-    messages = [{"role": roles[i % 2], "content": c} for i, c in enumerate(contents)]
-    return {"model": "demo", "stream": stream, "messages": messages}
+def stack(stack_for: StackFor) -> Stack:
+    return stack_for(policy=DATA / "pseudonymize.yaml")
 
 
 def placeholder_sent(stack: Stack) -> str:
-    body = json.loads(stack.upstream.received[-1].body)
-    text = body["messages"][-1]["content"]
+    text = sent_json(stack)["messages"][-1]["content"]
     assert EMAIL not in stack.upstream.received[-1].body.decode()
     start = text.index("<EMAIL_")
     return text[start : text.index(">", start) + 1]
@@ -43,9 +28,7 @@ def placeholder_sent(stack: Stack) -> str:
 
 def test_buffered_answer_gets_the_original_back(stack: Stack) -> None:
     stack.upstream.script = None  # the demo model echoes what it received
-    r = httpx.post(
-        f"{stack.url}/v1/chat/completions", json=chat(f"write to {EMAIL} today"), timeout=10
-    )
+    r = post(stack, chat(f"write to {EMAIL} today"))
     assert r.status_code == 200, stack.logs()
     assert placeholder_sent(stack) == "<EMAIL_1>"
     content = r.json()["choices"][0]["message"]["content"]
@@ -56,9 +39,9 @@ def test_buffered_answer_gets_the_original_back(stack: Stack) -> None:
 def test_multi_turn_same_value_same_placeholder(stack: Stack) -> None:
     stack.upstream.script = None
     body = chat(f"mail {EMAIL}", "Noted.", f"and {OTHER}, then {EMAIL} again")
-    r = httpx.post(f"{stack.url}/v1/chat/completions", json=body, timeout=10)
+    r = post(stack, body)
     assert r.status_code == 200, stack.logs()
-    sent = json.loads(stack.upstream.received[-1].body)["messages"]
+    sent = sent_json(stack)["messages"]
     assert sent[0]["content"] == "mail <EMAIL_1>"
     assert sent[2]["content"] == "and <EMAIL_2>, then <EMAIL_1> again"
     assert r.json()["choices"][0]["message"]["content"] == (
@@ -74,7 +57,7 @@ def test_invented_placeholder_and_new_values(stack: Stack) -> None:
         return Reply(headers=(("content-type", "application/json"),), chunks=(openai_json(text),))
 
     stack.upstream.script = answer
-    r = httpx.post(f"{stack.url}/v1/chat/completions", json=chat(f"to {EMAIL}"), timeout=10)
+    r = post(stack, chat(f"to {EMAIL}"))
     content = r.json()["choices"][0]["message"]["content"]
     # issued placeholder restored; invented one left; the model's own email redacted
     assert content == f"Sent to {EMAIL}, cc <EMAIL_7>, bcc [REDACTED:pii/email]."
@@ -88,7 +71,7 @@ def test_stream_with_placeholder_split_over_events(stack: Stack) -> None:
         chunk_delay=0.005,
     )
     with httpx.stream(
-        "POST", f"{stack.url}/v1/chat/completions", json=chat(f"hi {EMAIL}", stream=True)
+        "POST", f"{stack.url}{CHAT_PATH}", json=chat(f"hi {EMAIL}", stream=True)
     ) as r:
         raw = r.read()
     assert r.status_code == 200, stack.logs()

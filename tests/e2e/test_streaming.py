@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from extproc.demo.upstream import Reply, anthropic_sse, openai_sse
-from harness.stack import Stack, envoy_stat, running_stack
+from harness.stack import Stack
+from tests.e2e.conftest import CHAT_PATH, DATA, StackFor, assert_processor_healthy, chat, post
 
-pytestmark = pytest.mark.e2e
-
-POLICY = Path(__file__).parent / "data" / "example.yaml"
+POLICY = DATA / "example.yaml"
 AWS_PARTS = ["AKIA", "IOSF", "ODNN", "7EXA", "MPLE"]  # AWS's documented example key
 AWS_KEY = "".join(AWS_PARTS)
 CARD_PARTS = ["4111 ", "1111 ", "1111 ", "1111"]
@@ -28,9 +25,8 @@ WORDS = [
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("stream"), policy=POLICY) as s:
-        yield s
+def stack(stack_for: StackFor) -> Stack:
+    return stack_for(policy=POLICY)
 
 
 def rechunk(events: tuple[bytes, ...], seed: int) -> tuple[bytes, ...]:
@@ -48,8 +44,8 @@ def stream(stack: Stack, events: tuple[bytes, ...]) -> tuple[httpx.Response, byt
     pieces: list[bytes] = []
     with httpx.stream(
         "POST",
-        f"{stack.url}/v1/chat/completions",
-        json={"model": "demo", "stream": True, "messages": [{"role": "user", "content": "hi"}]},
+        f"{stack.url}{CHAT_PATH}",
+        json=chat("hi", stream=True),
         timeout=10,
     ) as r:
         for piece in r.iter_raw():
@@ -165,8 +161,7 @@ def test_key_split_in_tool_call_arguments(stack: Stack) -> None:
 
 
 def test_no_processor_errors(stack: Stack) -> None:
-    assert envoy_stat(stack.admin, "http.llm.ext_proc.streams_failed") == 0
-    assert envoy_stat(stack.admin, "http.llm.ext_proc.message_timeouts") == 0
+    assert_processor_healthy(stack)
 
 
 def gzip_reply(body: bytes, content_type: str, chunks: int = 1) -> Reply:
@@ -222,7 +217,7 @@ def test_undecodable_encoding_is_blocked(stack: Stack) -> None:
         headers=(("content-type", "application/json"), ("content-encoding", "zstd-unknown")),
         chunks=(b"\x28\xb5\x2f\xfd binary",),
     )
-    r = httpx.post(f"{stack.url}/v1/chat/completions", json={}, timeout=10)
+    r = post(stack, {})
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "undecodable_content_encoding"
 
@@ -235,16 +230,14 @@ def test_gzip_bomb_is_refused(stack: Stack) -> None:
         headers=(("content-type", "application/json"), ("content-encoding", "gzip")),
         chunks=(bomb,),
     )
-    r = httpx.post(f"{stack.url}/v1/chat/completions", json={}, timeout=10)
+    r = post(stack, {})
     assert r.status_code == 413, stack.logs()
     assert r.json()["error"]["code"] == "body_too_large"
 
 
 @pytest.fixture(scope="module")
-def blocking(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    policy = Path(__file__).parent / "data" / "block_answers.yaml"
-    with running_stack(tmp_path_factory.mktemp("block"), policy=policy) as s:
-        yield s
+def blocking(stack_for: StackFor) -> Stack:
+    return stack_for(policy=DATA / "block_answers.yaml")
 
 
 def test_block_mid_stream_ends_with_error_event(blocking: Stack) -> None:
@@ -270,7 +263,7 @@ def test_block_buffered_answer_is_403(blocking: Stack) -> None:
     blocking.upstream.script = lambda _r: Reply(
         headers=(("content-type", "application/json"),), chunks=(body,)
     )
-    r = httpx.post(f"{blocking.url}/v1/chat/completions", json={}, timeout=10)
+    r = post(blocking, {})
     assert r.status_code == 403
     assert "ghp_" not in r.text
     assert r.json()["error"]["message"].startswith("The answer was blocked")

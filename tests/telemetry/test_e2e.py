@@ -15,21 +15,22 @@ from pathlib import Path
 import httpx
 import pytest
 
-from extproc.demo.upstream import Reply, openai_json, openai_sse, split_words
+from extproc.demo.upstream import Reply, openai_sse, split_words
 from harness.stack import Stack, running_stack, wait_for
+from tests.e2e.conftest import DATA, chat
+from tests.e2e.conftest import answer_json as answer_with
+from tests.e2e.conftest import post as send
 from tests.telemetry.receiver import OtlpReceiver, Point
+from tests.values import CARD, EMAIL, SSN
+from tests.values import GITHUB_TOKEN as TOKEN
 
 pytestmark = pytest.mark.e2e
 
-POLICY = Path(__file__).parents[1] / "e2e" / "data" / "example.yaml"
+POLICY = DATA / "example.yaml"
 TRACE_ID = uuid.uuid4().hex
 PARENT_ID = uuid.uuid4().hex[:16]
 
-# Planted values, built so that this file does not hold them whole.
-SSN = "536-22-" + "8214"
-CARD = "4111 1111 " + "1111 1111"
-EMAIL = "jane.doe@" + "contoso.org"
-TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" + "k1L2m3N4o5P6q7R8"
+# Planted values (see tests.values), and one of this file's own.
 EMPLOYEE = "EMP-" + "482913"
 PLANTED = {
     SSN: "pii/us_ssn",
@@ -59,21 +60,8 @@ def otel_env(receiver: OtlpReceiver, interval_ms: int) -> dict[str, str]:
     }
 
 
-def chat(content: str) -> dict[str, object]:
-    return {"model": "demo", "messages": [{"role": "user", "content": content}]}
-
-
-def answer_with(stack: Stack, text: str) -> None:
-    body = openai_json(text)
-    stack.upstream.script = lambda _r: Reply(
-        headers=(("content-type", "application/json"),), chunks=(body,)
-    )
-
-
 def post(stack: Stack, content: str, **headers: str) -> httpx.Response:
-    return httpx.post(
-        f"{stack.url}/v1/chat/completions", json=chat(content), headers=headers, timeout=10
-    )
+    return send(stack, chat(content), headers=headers)
 
 
 def detections(receiver: OtlpReceiver, detector: str, direction: str) -> list[Point]:

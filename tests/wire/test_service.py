@@ -1,5 +1,6 @@
-"""The servicer with hand-built ProcessingRequests: one answer per message, of
-the same phase, in every body mode."""
+"""The servicer with hand-built ProcessingRequests: every message answered in
+its own phase, in every body mode (full-duplex trailers: a streamed body
+answer first, see ``tests/test_exchange.py``)."""
 
 from __future__ import annotations
 
