@@ -251,7 +251,7 @@ class Guard:
         try:
             outcomes = self._governor.store.charge(charges)
         except BudgetUnavailable as exc:
-            return self._unavailable(direction, side, offered, str(exc))
+            return self._unavailable(side, offered, str(exc))
         first: Finding | None = None
         for (i, limit, values), outcome in zip(offered, outcomes, strict=True):
             b = limit.budget
@@ -273,7 +273,6 @@ class Guard:
 
     def _unavailable(
         self,
-        direction: Direction,
         side: _Side,
         offered: list[tuple[int, BudgetLimit, list[tuple[Finding, str]]]],
         reason: str,

@@ -1,59 +1,37 @@
 """Server-sent events, scanned as they flow.
 
-Each event is parsed as it completes. In a JSON event every string value is
-looked at: the text that a model streams piece by piece (any field under a
-``delta`` object, as in OpenAI's ``choices[i].delta.content`` and
-``...tool_calls[j].function.arguments`` and Anthropic's ``delta.text`` or
-``delta.partial_json``, fields never seen before included) is one text
-stream per field path, with its own hold-back, so a value split over many
-events is found and never leaves in part. Other strings (ids, names, roles,
-whole values) are scanned on their own, within the event.
-
-An event whose text was changed is re-encoded as valid JSON; others leave
-byte for byte. What a stream still holds when the model ends (``[DONE]``,
-Anthropic's ``content_block_stop``/``message_stop``, or the end of the body)
-is sent in one more event shaped like the last event of that field, just
-before the end marker. Data that is not JSON is one text stream per event
-name. A body that does not look like SSE at all is scanned as raw text.
+Each event is parsed as it completes; a JSON event's strings feed the
+answer's text streams (``rewrite.fields``: one per generated field, with its
+own hold-back; identity values scanned whole). An event whose text was
+changed is re-encoded as valid JSON; others leave byte for byte. What a
+stream still holds when the model ends (``[DONE]``, Anthropic's
+``content_block_stop``/``message_stop``, or the end of the body) is sent in
+one more event shaped like the last event of that field, just before the end
+marker. Data that is not JSON is one text stream per event name. A body that
+does not look like SSE at all is scanned as raw text.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
+from extproc.rewrite.fields import Field, FieldStreams, Flushed, WholeScan, synthetic
 from extproc.rewrite.holdback import Holdback
 from extproc.rewrite.text import to_bytes, to_text
 
-# Keys under a delta that carry identity, not generated text: scanned whole.
-IDENTITY_KEYS = frozenset(
-    {"id", "type", "role", "name", "index", "object", "model", "finish_reason", "stop_reason"}
-)
 _EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 _LINE = re.compile(r"\r\n|\r|\n")
+_TEXT = ("<text>",)  # the field path of an event's non-JSON data
 DONE = "[DONE]"
-
-Path = tuple[str | int, ...]
-WholeScan = Callable[[str], tuple[str, bool]]  # value -> (rewritten, blocked)
 
 
 @dataclass(frozen=True, slots=True)
 class Out:
     data: bytes
     blocked: bool = False
-
-
-@dataclass(slots=True)
-class _Field:
-    holdback: Holdback
-    template: dict[str, Any]  # last event object carrying this field
-    path: Path
-    event_name: str | None
-    group: object  # Anthropic content block index, flushed on its block's stop
 
 
 @dataclass(slots=True)
@@ -92,49 +70,13 @@ def _render(event: _Event, data: str) -> str:
     return nl.join(lines) + nl + nl
 
 
-def _strings(obj: Any, path: Path = (), key: Path = ()) -> Iterator[tuple[Path, Path, str]]:
-    """(where, stream key, value) of every string. In the key, a list item that
-    says its own ``index`` (OpenAI's ``choices[]``, ``tool_calls[]``) is named
-    by it, not by its position: chunk after chunk, choice 1 stays choice 1."""
-    if isinstance(obj, dict):
-        for k, value in obj.items():
-            yield from _strings(value, (*path, k), (*key, k))
-    elif isinstance(obj, list):
-        for i, value in enumerate(obj):
-            own = value.get("index") if isinstance(value, dict) else None
-            label: str | int = f"#{own}" if isinstance(own, int) else i
-            yield from _strings(value, (*path, i), (*key, label))
-    elif isinstance(obj, str):
-        yield path, key, obj
-
-
-def _set(obj: Any, path: Path, value: str) -> None:
-    for key in path[:-1]:
-        obj = obj[key]
-    obj[path[-1]] = value
-
-
-def _finishing_choices(obj: dict[str, Any]) -> set[str]:
-    """Labels (as in stream keys) of the OpenAI choices that end in this event."""
-    choices = obj.get("choices")
-    if not isinstance(choices, list):
-        return set()
-    return {
-        f"#{c['index']}"
-        for c in choices
-        if isinstance(c, dict) and c.get("finish_reason") and isinstance(c.get("index"), int)
-    }
-
-
-def _in_choices(logical: Path, labels: set[str]) -> bool:
-    return len(logical) > 1 and logical[0] == "choices" and logical[1] in labels
-
-
-def _is_stream_path(path: Path) -> bool:
-    """Generated text: a string somewhere under a ``delta`` (or a string ``delta``)."""
-    if not path or path[-1] in IDENTITY_KEYS:
-        return False
-    return "delta" in path
+def _synthetic(f: Field, text: str) -> str:
+    """One more event shaped like the field's last one, carrying ``text``."""
+    if f.path == _TEXT:
+        event: _Event = f.template
+        return _render(event, text)
+    head = f"event: {f.event_name}\n" if f.event_name else ""
+    return head + "data: " + json.dumps(synthetic(f, text), ensure_ascii=False) + "\n\n"
 
 
 class SseRewriter:
@@ -148,14 +90,16 @@ class SseRewriter:
         max_event: int,
     ) -> None:
         self._new_holdback = new_holdback
-        self._whole = whole
+        self._fields = FieldStreams(new_holdback, whole)
         self._error_event = error_event  # (anthropic_style) -> full event text
         self._max_event = max_event
         self._buffer = b""
-        self._fields: dict[tuple[Path, object], _Field] = {}
         self._raw: Holdback | None = None  # fallback: not SSE
         self._anthropic = False
-        self.blocked = False
+
+    @property
+    def blocked(self) -> bool:
+        return self._fields.blocked
 
     # -- public ------------------------------------------------------------
 
@@ -198,6 +142,11 @@ class SseRewriter:
             out.append(self._flush(lambda _key: True))
         return self._result(out)
 
+    def stop(self) -> str:
+        """End the stream: the error event, in the shape of this stream's provider."""
+        self._fields.end()
+        return self._error_event(self._anthropic)
+
     # -- events ------------------------------------------------------------
 
     def _event(self, raw: str) -> str:
@@ -214,102 +163,32 @@ class SseRewriter:
             if not event.data:
                 return raw  # comments, keep-alives, retry lines
             return self._text_event(event, raw)
-        prefix = ""
-        kind = obj.get("type")
-        if kind == "content_block_stop":
-            group = obj.get("index")
-            prefix = self._flush(lambda key: key[1] == group)
-        elif kind == "message_stop":
-            prefix = self._flush(lambda _key: True)
-        finishing = _finishing_choices(obj)
-        changed = self._scan_object(event, obj, finishing)
-        if finishing and not self.blocked:
-            # Text still held for a choice that ends here goes out before its end.
-            prefix += self._flush(lambda key: _in_choices(key[0], finishing))
+        flushed, changed = self._fields.event(obj, event.name)
         if self.blocked:
             return self.stop()
+        prefix = self._rendered(flushed)
         if not changed:
             return prefix + raw
         return prefix + _render(event, json.dumps(obj, ensure_ascii=False))
 
-    def _scan_object(self, event: _Event, obj: dict[str, Any], finishing: set[str]) -> bool:
-        changed = False
-        group = obj.get("index") if isinstance(obj.get("index"), int) else None
-        for path, logical, value in list(_strings(obj)):
-            if _is_stream_path(path):
-                key = (logical, group)
-                f = self._fields.get(key)
-                if f is None:
-                    f = _Field(self._new_holdback(), obj, path, event.name, group)
-                    self._fields[key] = f
-                f.path = path
-                f.template = obj
-                released = f.holdback.feed(value)
-                new = released.text
-                if not released.blocked and _in_choices(logical, finishing):
-                    rest = f.holdback.finish()  # this choice ends in this event
-                    released = rest if rest.blocked else released
-                    new += rest.text
-                    del self._fields[key]
-                if released.blocked:
-                    self.blocked = True
-                    return False
-            else:
-                new, blocked = self._whole(value)
-                if blocked:
-                    self.blocked = True
-                    return False
-            if new != value:
-                _set(obj, path, new)
-                changed = True
-        return changed
-
     def _text_event(self, event: _Event, raw: str) -> str:
-        key: tuple[Path, object] = (("<text>",), event.name)
-        f = self._fields.get(key)
-        if f is None:
-            f = _Field(self._new_holdback(), {}, ("<text>",), event.name, None)
-            self._fields[key] = f
-        f.template = {"<event>": event}
+        f = self._fields.field((_TEXT, event.name), event, _TEXT, event.name)
         released = f.holdback.feed(event.data)
         if released.blocked:
-            self.blocked = True
             return self.stop()
         if released.text == event.data:
             return raw
         return _render(event, released.text)
 
-    def _flush(self, which: Callable[[tuple[Path, object]], bool]) -> str:
-        out: list[str] = []
-        for key in [k for k in self._fields if which(k)]:
-            f = self._fields.pop(key)
-            released = f.holdback.finish()
-            if released.blocked:
-                self.blocked = True
-                return self.stop()
-            if not released.text:
-                continue
-            out.append(self._synthetic(f, released.text))
-        return "".join(out)
+    def _flush(self, which: Callable[[tuple[object, object]], bool]) -> str:
+        flushed = self._fields.flush(which)
+        if self.blocked:
+            return self.stop()
+        return self._rendered(flushed)
 
-    def _synthetic(self, f: _Field, text: str) -> str:
-        """One more event shaped like the field's last one, carrying ``text``."""
-        if "<event>" in f.template:
-            event: _Event = f.template["<event>"]
-            return _render(event, text)
-        obj = copy.deepcopy(f.template)
-        for path, _, _ in list(_strings(obj)):
-            if _is_stream_path(path) and path != f.path:
-                _set(obj, path, "")  # other fields already sent their text
-        _set(obj, f.path, text)
-        head = f"event: {f.event_name}\n" if f.event_name else ""
-        return head + "data: " + json.dumps(obj, ensure_ascii=False) + "\n\n"
-
-    def stop(self) -> str:
-        """End the stream: the error event, in the shape of this stream's provider."""
-        self.blocked = True
-        self._fields.clear()
-        return self._error_event(self._anthropic)
+    @staticmethod
+    def _rendered(flushed: Flushed) -> str:
+        return "".join(_synthetic(f, text) for f, text in flushed)
 
     # -- output ------------------------------------------------------------
 
@@ -323,6 +202,6 @@ class SseRewriter:
 
     def _raw_out(self, text: str, blocked: bool) -> Out:
         if blocked:
-            self.blocked = True
+            self._fields.end()
             return Out(to_bytes(self._error_event(False)), True)
         return Out(to_bytes(text))
