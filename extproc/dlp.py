@@ -226,14 +226,11 @@ class DlpInspector:
     def _open(self, direction: Direction, headers: Headers) -> Side:
         """This direction's ``Side``, built as its headers arrive."""
         policy = self.current_policy(headers if direction is REQUEST else None)
-        if self._renderer is None:
-            key = action_key(policy.hash_key_env)
-            self._renderer = Renderer(policy.redaction, key, self.pseudonyms.placeholder)
         side = Side(
             policy,
             direction,
             self.tally,
-            self._renderer,
+            self._renderer_of,
             self.pseudonyms,
             self.guard() if policy.governance.active else None,
             headers.get("content-type", "").lower(),
@@ -242,6 +239,14 @@ class DlpInspector:
         side.seen.touched = True
         self.sides[direction] = side
         return side
+
+    def _renderer_of(self) -> Renderer:
+        """One per exchange: pseudonyms keep one map across both directions."""
+        if self._renderer is None:
+            policy = self.current_policy()
+            key = action_key(policy.hash_key_env)
+            self._renderer = Renderer(policy.redaction, key, self.pseudonyms.placeholder)
+        return self._renderer
 
     def _side(self, direction: Direction) -> Side:
         side = self.sides.get(direction)

@@ -41,7 +41,7 @@ class Side:
         policy: CompiledPolicy,
         direction: Direction,
         tally: Tally,
-        renderer: Renderer,
+        renderer: Callable[[], Renderer],
         pseudonyms: Pseudonyms,
         guard: Guard | None,
         content_type: str,
@@ -51,7 +51,7 @@ class Side:
         self.direction = direction
         self.tally = tally
         self.seen = tally.seen[direction]
-        self.renderer = renderer
+        self._renderer = renderer  # the exchange's, built when first needed
         self.pseudonyms = pseudonyms  # the exchange's placeholder map; never logged
         # Volume rules, budgets and size caps (extproc.govern), if the policy sets any.
         self.guard = guard
@@ -62,6 +62,10 @@ class Side:
         self._decoder: Decoder | None = None
         self._tail: Callable[[str], int] | None = None
         self._whole_cache: dict[str, tuple[str, bool]] = {}
+
+    @property
+    def renderer(self) -> Renderer:
+        return self._renderer()
 
     # -- answers -----------------------------------------------------------
 

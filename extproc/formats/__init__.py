@@ -10,7 +10,6 @@ is scanned as plain text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from extproc.exchange import BodyStream
@@ -30,7 +29,7 @@ FORMATS: tuple[tuple[frozenset[str], StreamFactory], ...] = (
 def media_type(content_type: str) -> str:
     """``text/event-stream; charset=utf-8`` -> ``text/event-stream`` (of a
     repeated header, joined with commas, the first)."""
-    return re.split(r"[;,]", content_type, maxsplit=1)[0].strip().lower()
+    return content_type.partition(";")[0].partition(",")[0].strip().lower()
 
 
 def format_of(content_type: str) -> StreamFactory | None:
