@@ -193,7 +193,7 @@ class Exchange:
         verdict = self.inspector.headers(direction, headers, end_of_stream, side.mode)
         if verdict.block is not None:
             return self._immediate(verdict)
-        reply = _headers_reply(verdict)
+        reply = _reply_of(verdict)
         if verdict.body_mode is not None and verdict.body_mode != side.mode and not end_of_stream:
             side.mode = verdict.body_mode
             if direction is REQUEST:
@@ -268,7 +268,7 @@ class Exchange:
         verdict = self.inspector.body(direction, chunk, complete)
         if verdict.block is not None:
             return self._immediate(verdict)
-        reply = _headers_reply(verdict)
+        reply = _reply_of(verdict)
         if verdict.data is not None and verdict.data != chunk:
             reply.body = verdict.data
             if complete:
@@ -289,8 +289,8 @@ class Exchange:
         return Reply(immediate=verdict.block, metadata=verdict.metadata)
 
 
-def _headers_reply(verdict: Verdict) -> Reply:
-    """The header mutations and metadata of a verdict."""
+def _reply_of(verdict: Verdict) -> Reply:
+    """A verdict's header mutations and metadata, as a reply."""
     return Reply(
         set_headers=list(verdict.set_headers),
         remove_headers=list(verdict.remove_headers),
