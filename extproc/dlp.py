@@ -125,12 +125,14 @@ class DlpInspector:
 
     def body(self, direction: Direction, body: bytes, complete: bool) -> Verdict:
         side = self._side(direction)
-        side.seen.touched = True
+        seen = side.seen
+        seen.touched = True
+        encoding = side.encoding
         if len(body) > side.limit or not complete:
             return self._oversize(side)
-        if side.encoding:
+        if encoding:
             try:
-                body = decode_all(side.encoding, body, side.limit)
+                body = decode_all(encoding, body, side.limit)
             except TooLarge:
                 return self._oversize(side)
             except Undecodable:
@@ -143,20 +145,21 @@ class DlpInspector:
         if direction is REQUEST:
             self.pseudonyms.reserve(text)
         scanned = scan_body(side, text)
-        side.seen.scan_seconds += time.perf_counter() - started
-        side.seen.scanned_bytes += len(body)
-        side.seen.add(scanned.decision)
-        if scanned.decision.blocked:
+        seen.scan_seconds += time.perf_counter() - started
+        seen.scanned_bytes += len(body)
+        decision = scanned.decision
+        seen.add(decision)
+        if decision.blocked:
             return side.blocked()
         if guard is not None:
-            guard.admit(direction, scanned.text, scanned.decision.actions, whole=True)
+            guard.admit(direction, scanned.text, decision.actions, whole=True)
             if guard.stop(direction):
                 return side.blocked()
-        if scanned.decision.rewrites or (direction is RESPONSE and len(self.pseudonyms)):
+        if decision.rewrites or (direction is RESPONSE and len(self.pseudonyms)):
             new = to_bytes(scanned.new_text())
-            data: bytes | None = new if new != body or side.encoding else None
+            data: bytes | None = new if new != body or encoding else None
         else:
-            data = body if side.encoding else None  # decoded: send it on identity-encoded
+            data = body if encoding else None  # decoded: send it on identity-encoded
         return Verdict(data=data, set_headers=self._body_headers(side), metadata=side.metadata())
 
     def _oversize(self, side: Side) -> Verdict:

@@ -36,6 +36,23 @@ _CACHE = 512
 class Side:
     """Scanning, deciding and answering for one direction of one exchange."""
 
+    __slots__ = (
+        "_decoder",
+        "_renderer",
+        "_tail",
+        "_whole_cache",
+        "content_type",
+        "direction",
+        "encoding",
+        "failed",
+        "guard",
+        "limit",
+        "policy",
+        "pseudonyms",
+        "seen",
+        "tally",
+    )
+
     def __init__(
         self,
         policy: CompiledPolicy,

@@ -59,17 +59,20 @@ class Tally:
         self.seen = {Direction.REQUEST: Seen(), Direction.RESPONSE: Seen()}
 
     def categories(self) -> list[str]:
-        ids: set[str] = set()
-        for seen in self.seen.values():
-            ids.update(seen.counts)
-        return sorted(ids)
+        request, response = self.seen.values()
+        if not response.counts:  # the common cases first: most exchanges find nothing
+            return sorted(request.counts)
+        return sorted(request.counts.keys() | response.counts.keys())
 
     def confidence(self) -> float:
         return max(s.max_confidence for s in self.seen.values())
 
     def risk_headers(self) -> tuple[tuple[str, str], ...]:
+        categories = self.categories()
+        if not categories:
+            return ()
         blocked = any(s.blocked for s in self.seen.values())
-        return risk_headers(self.categories(), blocked, self.confidence())
+        return risk_headers(categories, blocked, self.confidence())
 
     def metadata(self, policy: str) -> dict[str, object]:
         """For Envoy's access log: decision per direction and detector ids."""
