@@ -4,7 +4,7 @@
 
 Everything runs on loopback, on free ports: a front Envoy per variant (the
 bundled ``envoy/envoy.yaml``, identical for every processor run), the
-processors (``extproc serve`` without a policy: the no-op PassInspector; and
+processors (``extproc serve --passthrough``: the no-op processor; and
 with ``policies/default.yaml``), an upstream Envoy that answers by itself, and
 ``wrk`` (8 connections, one thread) posting chat-completion bodies. The
 variants are started once and measured back to back for each body, so the
@@ -537,11 +537,12 @@ def section_engine(mb: float) -> list[str]:
 
 
 def _inspector_rate(body: bytes, rounds: int = 30) -> float:
-    from extproc.dlp import policy_inspectors
+    from extproc.app import inspector_factory
     from extproc.exchange import BodyMode
     from extproc.policy.model import Direction
+    from extproc.settings import Settings
 
-    factory, _ = policy_inspectors(str(ROOT / DEFAULT_POLICY))
+    factory, _ = inspector_factory(Settings(policy=str(ROOT / DEFAULT_POLICY)))
     headers = {":path": "/v1/chat/completions", "content-type": "application/json"}
     best = float("inf")
     for _ in range(3):

@@ -82,13 +82,14 @@ def per_exchange_us(factory: InspectorFactory, wire: list[bytes], rounds: int) -
 
 def main() -> None:
     from bench.run import chat_body
-    from extproc.dlp import policy_inspectors
+    from extproc.app import inspector_factory
+    from extproc.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=2000)
     args = parser.parse_args()
-    dlp, _ = policy_inspectors(str(ROOT / "policies" / "default.yaml"))
+    dlp, _ = inspector_factory(Settings(policy=str(ROOT / "policies" / "default.yaml")))
     for kind in ("clean", "pii-dense"):
         answer = chat_answer(
             clean_text(800) if kind == "clean" else dense_text(800, values=PII_VALUES)

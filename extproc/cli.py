@@ -1,81 +1,40 @@
-"""Command line: ``extproc serve``, ``extproc scan``, ``extproc policy check``."""
+"""Command line: ``extproc serve``, ``extproc scan``, ``extproc policy check``.
+
+Argument parsing only: ``extproc.app`` runs the server, ``extproc.offline``
+scans, ``extproc.policy.check`` checks. Exit status 2 means the command could
+not do its work (bad arguments, a file it cannot read, an invalid policy),
+said in one line on stderr, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
+import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, TextIO
 
+from extproc import __version__
 from extproc import settings as settings_mod
 
 if TYPE_CHECKING:
     from extproc.policy.compile import CompiledPolicy
+    from extproc.policy.model import Direction
+
+
+class _Refused(Exception):
+    """One line for stderr, then exit status 2."""
 
 
 def _serve(args: argparse.Namespace) -> int:
     try:
         settings = settings_mod.resolve(vars(args))
     except settings_mod.SettingsError as exc:
-        print(f"extproc serve: {exc}", file=sys.stderr)
-        return 2
-    if settings.workers > 1:
-        # The supervisor never imports grpc: its children are spawned, not forked.
-        from extproc.wire.workers import supervise
+        raise _Refused(f"extproc serve: {exc}") from None
+    from extproc import app
 
-        return supervise(settings)
-    return run_server(settings)
-
-
-def _tag_log_records(worker: int) -> None:
-    """Every log line of a worker says which one (``"worker": N``)."""
-
-    def tag(record: logging.LogRecord) -> bool:
-        record.worker = worker
-        return True
-
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(tag)
-
-
-def run_server(
-    settings: settings_mod.Settings,
-    before_bind: Callable[[], None] | None = None,
-    worker: int | None = None,
-) -> int:
-    """One server process (alone, or one worker of ``--workers N``): exit status."""
-    from extproc.telemetry import TelemetryError, configure_logging, setup_telemetry
-    from extproc.wire.server import serve
-
-    configure_logging(settings.log_level, settings.log_format)
-    if worker is not None:
-        _tag_log_records(worker)
-    from extproc.policy.load import PolicyError
-
-    try:
-        telemetry = setup_telemetry(settings)
-    except TelemetryError as exc:
-        print(f"extproc serve: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # the Prometheus endpoint cannot listen
-        print(f"extproc serve: {exc}", file=sys.stderr)
-        return 1
-    try:
-        asyncio.run(serve(settings, recorder=telemetry.recorder, before_bind=before_bind))
-    except PolicyError as exc:
-        # A server must not start on a policy it cannot enforce.
-        for line in exc.errors:
-            print(line, file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"extproc serve: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        # After the drain, so the last exchanges' metrics and spans go out too.
-        telemetry.shutdown()
-    return 0
+    return app.serve(settings)
 
 
 def _load_policy(path: str, name: str | None) -> CompiledPolicy:
@@ -85,63 +44,106 @@ def _load_policy(path: str, name: str | None) -> CompiledPolicy:
     try:
         policies = load_policy_set(path)
     except PolicyError as exc:
-        for line in exc.errors:
+        for line in exc.errors[:-1]:
             print(line, file=sys.stderr)
-        raise SystemExit(2) from None
+        raise _Refused(exc.errors[-1]) from None
     if name is None:
         return policies.default
     chosen = policies.get(name)
     if chosen is None:
-        print(f"no policy named {name!r} in {path}", file=sys.stderr)
-        raise SystemExit(2)
+        raise _Refused(f"no policy named {name!r} in {path}")
     return chosen
+
+
+@contextmanager
+def _text_lines(path: str) -> Iterator[TextIO]:
+    if path == "-":
+        yield sys.stdin
+        return
+    try:
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise _Refused(f"extproc scan: {path}: cannot read: {exc.strerror}") from None
+    with handle:
+        yield handle
+
+
+def _read_bytes(path: str | None) -> bytes:
+    if path in (None, "-"):
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise _Refused(f"extproc scan: {path}: cannot read: {exc.strerror}") from None
 
 
 def _scan(args: argparse.Namespace) -> int:
     from extproc import offline
     from extproc.policy.model import Direction
-    from extproc.rewrite.text import to_bytes, to_text
 
     policy = _load_policy(args.policy, args.policy_name)
     direction = Direction(args.direction)
     if args.jsonl is not None:
-        source = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")  # noqa: SIM115
+        return _scan_jsonl(args.jsonl, policy, direction, args.redact)
+    result = offline.scan_bytes(policy, _read_bytes(args.file), direction)
+    if args.redact and result.decision.blocked:
+        # Printing the rest of a text the policy refuses would let it leave anyway.
+        detectors = ", ".join(offline.blocking_detectors(result.decision))
+        print(f"extproc scan: blocked: the policy blocks this text ({detectors})", file=sys.stderr)
+    elif args.redact:
+        sys.stdout.buffer.write(offline.redacted_bytes(policy, result))
+    else:
+        offline.write_text_report(sys.stdout, result.decision)
+    return 1 if result.decision.blocked else 0
+
+
+def _scan_jsonl(path: str, policy: CompiledPolicy, direction: Direction, redact: bool) -> int:
+    from extproc import offline
+
+    blocked = False
+    with _text_lines(path) as source:
         try:
-            for line in offline.scan_jsonl(policy, source, direction, args.redact):
-                sys.stdout.write(line + "\n")
+            for record in offline.scan_jsonl(policy, source, direction, redact):
+                blocked = blocked or record.blocked
+                sys.stdout.write(record.line + "\n")
         except offline.JsonlError as exc:
-            print(f"{args.jsonl}: {exc}", file=sys.stderr)
-            return 2
-        finally:
-            if source is not sys.stdin:
-                source.close()
-        return 0
-    if args.file in (None, "-"):
-        data = sys.stdin.buffer.read()
-    else:
-        with open(args.file, "rb") as handle:
-            data = handle.read()
-    text = to_text(data)
-    decision = offline.scan_text(policy, text, direction)
-    if args.redact:
-        redacted = offline.redact_text(policy, text, decision)
-        sys.stdout.buffer.write(to_bytes(redacted))
-    else:
-        offline.write_text_report(sys.stdout, decision)
-    return 1 if decision.blocked else 0
+            raise _Refused(f"extproc scan: {path}: {exc}") from None
+        except UnicodeDecodeError:
+            raise _Refused(f"extproc scan: {path}: not UTF-8 text") from None
+    return 1 if blocked else 0
 
 
 def _policy_check(args: argparse.Namespace) -> int:
     from extproc.policy.check import check_files
 
+    for path in args.files:
+        if not os.path.exists(path):
+            raise _Refused(f"extproc policy check: {path}: no such file or directory")
+        if not os.access(path, os.R_OK):
+            raise _Refused(f"extproc policy check: {path}: cannot read: permission denied")
     code, lines = check_files(args.files)
     for line in lines:
         print(line)
     return code
 
 
+SCAN_HELP = """\
+Report findings (detector, start, end, action, confidence; never values) or,
+with --redact, print the text as the policy would rewrite it (pseudonymize
+rules show the placeholders the server would send, such as <EMAIL_1>).
+
+Exit status: 0 when the policy would let the text (every --jsonl record)
+through, 1 when it would block it (any record), 2 when the scan could not run.
+With --redact, a text the policy blocks is not printed at all: stderr says it
+would be blocked and by which detectors. With --jsonl, each output record has
+"blocked" and, with --redact, "redacted" (null for a blocked record).
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="extproc", description=__doc__)
+    parser = argparse.ArgumentParser(prog="extproc", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"extproc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the ext_proc gRPC server")
     settings_mod.add_arguments(serve)
@@ -150,9 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser(
         "scan",
         help="scan text offline with a policy",
-        description="Report findings (detector, start, end, action, confidence; never values) "
-        "or, with --redact, print the text as the policy would rewrite it. Exit status 1 "
-        "when the policy would block the text.",
+        description=SCAN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     scan.add_argument("--policy", required=True, help="policy file or directory")
     scan.add_argument("--policy-name", help="which policy of a directory (default: its default)")
@@ -173,9 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    result: int = args.func(args)
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except _Refused as refused:
+        print(refused, file=sys.stderr)
+        return 2
     return result
 
 

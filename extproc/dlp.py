@@ -11,7 +11,6 @@ and dies with the exchange.
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -55,7 +54,8 @@ class DlpInspector:
     ) -> None:
         self._select = select
         self._recorder = recorder or NOOP
-        self._governor = governor or _default_governor()
+        # Servers hand every inspector one (extproc.app); alone, budgets live and die with it.
+        self._governor = governor or Governor()
         # Envoy's request attributes (source.address...), read only for attribution.
         self._attributes = attributes if attributes is not None else {}
         self._request_headers: Headers = {}
@@ -255,55 +255,3 @@ class DlpInspector:
         side = self.sides.get(direction)
         return side if side is not None else self._open(direction, {})
 
-
-POLICY_METADATA = "x-dlp-policy"
-
-
-@functools.cache
-def _default_governor() -> Governor:
-    """Budgets in memory and a random key, for inspectors built without one."""
-    return Governor()
-
-
-def policy_inspectors(
-    path: str, recorder: Recorder | None = None, governor: Governor | None = None
-) -> tuple[Callable[[Mapping[str, str], Mapping[str, object]], DlpInspector], Callable[[], None]]:
-    """A per-stream inspector factory over the policies at ``path``, and the
-    reload step the server runs periodically. Each stream takes one snapshot
-    of the policy set when it starts; a reload swaps the reference for new ones.
-
-    A route can name its policy: Envoy's ``ExtProcPerRoute`` adds gRPC initial
-    metadata ``x-dlp-policy: NAME`` to the streams of that route. An unknown
-    name fails the stream, so Envoy applies the operator's failure mode.
-
-    ``governor`` holds the hash key and the budget store shared by every
-    stream (default: in memory, a random key); ``attributes`` are Envoy's
-    request attributes of the stream, for attribution."""
-    from extproc.policy.store import PolicyStore
-
-    store = PolicyStore(path)
-    shared = governor or Governor(recorder=recorder)
-
-    def new_inspector(
-        stream_metadata: Mapping[str, str], attributes: Mapping[str, object] | None = None
-    ) -> DlpInspector:
-        snapshot = store.current()
-        name = stream_metadata.get(POLICY_METADATA) or None
-        if name is not None:
-            chosen = snapshot.select("", "", name)  # raises UnknownPolicyError
-            return DlpInspector(
-                lambda _h, _p, _n: chosen, recorder, governor=shared, attributes=attributes
-            )
-        return DlpInspector(snapshot.select, recorder, governor=shared, attributes=attributes)
-
-    def reload() -> None:
-        result = store.reload_if_changed()
-        if result is None:
-            return
-        (recorder or NOOP).policy_reload(result.ok)
-        if result.ok:
-            log.info("policy reloaded", extra={"path": path})
-        else:
-            log.error("policy reload refused", extra={"path": path, "errors": list(result.errors)})
-
-    return new_inspector, reload

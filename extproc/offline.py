@@ -1,24 +1,45 @@
 """Offline scanning (``extproc scan``): the server's engine over plain text.
 
 Offsets are character offsets into the text as given; findings carry the
-detector id, span, action and confidence, never the value.
+detector id, span, action and confidence, never the value. A rewritten text
+is what the server would send on: redactions, masks, hashes, and for
+``pseudonymize`` the placeholders of one exchange (``<EMAIL_1>``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from extproc.govern.keys import action_key
 from extproc.policy.compile import CompiledPolicy
 from extproc.policy.decide import Decision, decide
-from extproc.policy.model import Direction
+from extproc.policy.model import Action, Direction
+from extproc.rewrite.pseudonym import Pseudonyms
 from extproc.rewrite.redact import Renderer, apply
+from extproc.rewrite.text import to_bytes, to_text
 
 
 def scan_text(policy: CompiledPolicy, text: str, direction: Direction) -> Decision:
     return decide(policy.scanner.scan(text), text, policy, direction)
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    text: str
+    decision: Decision
+
+
+def scan_bytes(policy: CompiledPolicy, data: bytes, direction: Direction) -> Scanned:
+    """Bytes decoded as the server decodes bodies (invalid UTF-8 kept as it is)."""
+    text = to_text(data)
+    return Scanned(text, scan_text(policy, text, direction))
+
+
+def blocking_detectors(decision: Decision) -> list[str]:
+    return sorted({f.detector for f, action in decision.actions if action is Action.BLOCK})
 
 
 def findings_json(decision: Decision) -> list[dict[str, Any]]:
@@ -35,18 +56,32 @@ def findings_json(decision: Decision) -> list[dict[str, Any]]:
 
 
 def redact_text(policy: CompiledPolicy, text: str, decision: Decision) -> str:
-    renderer = Renderer(policy.redaction, action_key(policy.hash_key_env))
+    """The text as the server would send it on (one exchange's pseudonyms)."""
+    pseudonyms = Pseudonyms()
+    pseudonyms.reserve(text)
+    renderer = Renderer(policy.redaction, action_key(policy.hash_key_env), pseudonyms.placeholder)
     return apply(text, decision.rewrite_actions, renderer)
+
+
+def redacted_bytes(policy: CompiledPolicy, scanned: Scanned) -> bytes:
+    return to_bytes(redact_text(policy, scanned.text, scanned.decision))
 
 
 class JsonlError(ValueError):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Record:
+    line: str  # the JSON output line
+    blocked: bool
+
+
 def scan_jsonl(
     policy: CompiledPolicy, lines: Iterable[str], direction: Direction, redact: bool = False
-) -> Iterator[str]:
-    """One output line per input record ``{"id": ..., "text": ...}``."""
+) -> Iterator[Record]:
+    """One output record per input record ``{"id": ..., "text": ...}``; with
+    ``redact``, ``redacted`` is null for a record the policy blocks."""
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -60,10 +95,14 @@ def scan_jsonl(
                 f"line {number}: expected a JSON object with a string 'text'"
             ) from None
         decision = scan_text(policy, text, direction)
-        out: dict[str, Any] = {"id": record.get("id"), "findings": findings_json(decision)}
+        out: dict[str, Any] = {
+            "id": record.get("id"),
+            "blocked": decision.blocked,
+            "findings": findings_json(decision),
+        }
         if redact:
-            out["redacted"] = redact_text(policy, text, decision)
-        yield json.dumps(out, ensure_ascii=False)
+            out["redacted"] = None if decision.blocked else redact_text(policy, text, decision)
+        yield Record(json.dumps(out, ensure_ascii=False), decision.blocked)
 
 
 def write_text_report(out: TextIO, decision: Decision) -> None:

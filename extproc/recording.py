@@ -71,5 +71,9 @@ class Recorder:
         """The budget store could not answer in time (``dlp.budget.errors``);
         ``fail_mode``: open (the exchange passed) or closed (it was blocked)."""
 
+    def caller_refused(self) -> None:
+        """A caller whose certificate names no allowed client was refused
+        (``dlp.callers.refused``), before any message was read."""
+
 
 NOOP = Recorder()

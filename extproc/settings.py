@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -73,6 +73,13 @@ def _on_off(value: str) -> bool:
     raise ValueError(f"expected on or off, got {value!r}")
 
 
+def _patterns(value: str) -> tuple[str, ...]:
+    names = tuple(p.strip() for p in value.split(",") if p.strip())
+    if not names:
+        raise ValueError("expected a comma-separated list of names or globs")
+    return names
+
+
 def _choice(*allowed: str) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if value not in allowed:
@@ -85,6 +92,7 @@ def _choice(*allowed: str) -> Callable[[str], str]:
 @dataclass(frozen=True, slots=True)
 class Settings:
     policy: str | None = None
+    passthrough: bool = False
     listen: str = "127.0.0.1:50051"
     workers: int = default_workers()
     grace_period: float = 10.0
@@ -100,6 +108,7 @@ class Settings:
     tls_cert: str | None = None
     tls_key: str | None = None
     tls_client_ca: str | None = None
+    allowed_clients: tuple[str, ...] = ()
     # Secrets: kept out of repr, so a logged Settings never shows them.
     hash_key: str | None = field(default=None, repr=False)
     redis_url: str | None = field(default=None, repr=False)
@@ -111,6 +120,7 @@ class Option:
     name: str  # field of Settings
     parse: Callable[[str], Any]
     help: str
+    switch: bool = False  # a flag without a value (``--passthrough``); the variable takes on/off
 
     @property
     def flag(self) -> str:
@@ -122,7 +132,14 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("policy", str, "policy file or directory of policies (none: pass everything)"),
+    Option("policy", str, "policy file or directory of policies"),
+    Option(
+        "passthrough",
+        _on_off,
+        "run without a policy: inspect nothing, pass everything (the no-op processor "
+        "of the benchmarks); labelled passthrough in logs, metrics and Envoy's metadata",
+        switch=True,
+    ),
     Option("listen", _listen, "gRPC listen address HOST:PORT"),
     Option("workers", _positive_int, "server processes sharing the port (SO_REUSEPORT)"),
     Option("grace_period", _non_negative_float, "seconds open streams get on SIGTERM"),
@@ -143,6 +160,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("tls_key", _file, "PEM private key of --tls-cert"),
     Option("tls_client_ca", _file, "PEM CA bundle: require client certificates it signed (mTLS)"),
     Option(
+        "allowed_clients",
+        _patterns,
+        "comma-separated SAN URIs or DNS names (globs: spiffe://cluster.local/ns/*/sa/envoy): "
+        "only client certificates naming one of them may call (needs --tls-client-ca)",
+    ),
+    Option(
         "hash_key",
         str,
         "key for the keyed hashes of clients and values (the same in every replica; "
@@ -158,13 +181,16 @@ assert {o.name for o in OPTIONS} == {f.name for f in fields(Settings)}
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = Settings()
     for option in OPTIONS:
-        parser.add_argument(
-            option.flag,
-            dest=option.name,
-            default=None,
-            metavar=option.name.upper(),
-            help=f"{option.help} [env {option.env}; default {getattr(defaults, option.name)}]",
-        )
+        default = getattr(defaults, option.name)
+        text = f"{option.help} [env {option.env}; default {default if default != () else None}]"
+        if option.switch:
+            parser.add_argument(
+                option.flag, dest=option.name, action="store_const", const="on", help=text
+            )
+        else:
+            parser.add_argument(
+                option.flag, dest=option.name, default=None, metavar=option.name.upper(), help=text
+            )
 
 
 class SettingsError(ValueError):
@@ -186,10 +212,20 @@ def resolve(flags: Mapping[str, str | None], environ: Mapping[str, str] | None =
         except ValueError as exc:
             raise SettingsError(f"{source}: {exc}") from None
     settings = Settings(**values)
+    if settings.policy is None and not settings.passthrough:
+        raise SettingsError(
+            "no policy: give --policy FILE_OR_DIR (policies/default.yaml is a start), or "
+            "--passthrough for the no-op processor that inspects nothing"
+        )
+    if settings.policy is not None and settings.passthrough:
+        raise SettingsError("--policy and --passthrough exclude each other")
     if (settings.tls_cert is None) != (settings.tls_key is None):
         raise SettingsError("--tls-cert and --tls-key go together")
     if settings.tls_client_ca is not None and settings.tls_cert is None:
         raise SettingsError("--tls-client-ca needs --tls-cert and --tls-key")
+    if settings.allowed_clients and settings.tls_client_ca is None:
+        # Without client certificates no caller can prove a name.
+        raise SettingsError("--allowed-clients needs --tls-client-ca")
     if settings.redis_url is not None and not settings.hash_key:
         # Each replica would hash clients and values under its own random key:
         # nobody's budget would ever be shared.
@@ -197,9 +233,3 @@ def resolve(flags: Mapping[str, str | None], environ: Mapping[str, str] | None =
             "EXTPROC_REDIS_URL needs EXTPROC_HASH_KEY, the same secret in every replica"
         )
     return settings
-
-
-def from_args(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> Settings:
-    parser = argparse.ArgumentParser(prog="extproc serve")
-    add_arguments(parser)
-    return resolve(vars(parser.parse_args(argv)), environ)

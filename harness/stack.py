@@ -147,8 +147,8 @@ def start_server(
     timeout: float = 20.0,
 ) -> Process:
     argv = [sys.executable, "-m", "extproc.cli", "serve", "--listen", f"127.0.0.1:{port}"]
-    if policy is not None:
-        argv += ["--policy", str(policy)]
+    # No policy: the no-op processor, which must be asked for by name.
+    argv += ["--policy", str(policy)] if policy is not None else ["--passthrough"]
     argv += extra or []
     proc = start_process(name, argv, workdir, env)
 

@@ -130,6 +130,11 @@ class OtelRecorder(Recorder):
             unit="{error}",
             description="Budget checks the store could not answer in time, by fail mode",
         )
+        self._callers_refused = meter.create_counter(
+            "dlp.callers.refused",
+            unit="{call}",
+            description="Calls refused because the client certificate names no allowed client",
+        )
 
     def stream_started(self) -> None:
         self._active.add(1)
@@ -189,6 +194,9 @@ class OtelRecorder(Recorder):
 
     def budget_error(self, fail_mode: str) -> None:
         self._budget_errors.add(1, {"fail_mode": fail_mode})
+
+    def caller_refused(self) -> None:
+        self._callers_refused.add(1)
 
     def _emit_span(self, state: _Stream) -> None:
         from opentelemetry.context import Context

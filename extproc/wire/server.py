@@ -1,7 +1,8 @@
 """The gRPC server: ext_proc service, health, policy reload, graceful drain, TLS.
 
-One process, one ``grpc.aio`` server. ``extproc.wire.workers`` runs several
-of these on one port; each is the same as a lone one.
+One process, one ``grpc.aio`` server, handed its inspector factory and reload
+step (``extproc.app`` builds them). ``extproc.wire.workers`` runs several of
+these on one port; each is the same as a lone one.
 """
 
 from __future__ import annotations
@@ -11,62 +12,22 @@ import gc
 import logging
 import os
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 
-from extproc.exchange import Inspector, PassInspector
 from extproc.recording import NOOP, Recorder
 from extproc.settings import Settings
+from extproc.wire.callers import Allowed, CallerCheck
 from extproc.wire.pb import external_processor_pb2_grpc
 from extproc.wire.service import ExternalProcessor, InspectorFactory
-
-if TYPE_CHECKING:
-    from extproc.govern.guard import Governor
 
 log = logging.getLogger("extproc.server")
 
 SERVICE_NAME = "envoy.service.ext_proc.v3.ExternalProcessor"
-
-
-def _pass_factory(_metadata: Mapping[str, str], _attributes: Mapping[str, object]) -> Inspector:
-    return PassInspector()
-
-
-def inspector_factory(
-    settings: Settings, recorder: Recorder = NOOP
-) -> tuple[InspectorFactory, Callable[[], None] | None]:
-    """The per-stream inspector source, and the periodic reload step (if any)."""
-    if settings.policy is None:
-        return _pass_factory, None
-    from extproc.dlp import policy_inspectors
-
-    return policy_inspectors(settings.policy, recorder, governor(settings, recorder))
-
-
-def governor(settings: Settings, recorder: Recorder = NOOP) -> Governor:
-    """The hash key and the budget store: Redis when a URL is set, else memory."""
-    from extproc.govern.guard import Governor
-    from extproc.govern.keys import Hasher
-
-    store = None
-    if settings.redis_url:
-        from extproc.govern.redis_store import RedisBudgets
-
-        store = RedisBudgets.from_url(settings.redis_url, settings.redis_timeout)
-        store.check()  # logs a warning if Redis is not there yet; budgets then fail per policy
-    elif settings.workers > 1:
-        log.info(
-            "budgets, if a policy sets any, are counted per worker process; "
-            "set EXTPROC_REDIS_URL to share them",
-            extra={"workers": settings.workers},
-        )
-    key = settings.hash_key.encode() if settings.hash_key else None
-    return Governor(Hasher(key), store, recorder)
 
 
 class CertificateFiles:
@@ -129,14 +90,22 @@ def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
 
 
 def build_server(
-    settings: Settings, factory: InspectorFactory, recorder: Recorder = NOOP
+    settings: Settings,
+    factory: InspectorFactory,
+    recorder: Recorder = NOOP,
+    reuse_port: bool = False,
 ) -> tuple[grpc.aio.Server, health_aio.HealthServicer, int]:
+    """``reuse_port``: one worker of several on this port (see ``extproc.wire.port``)."""
     limit = settings.max_message_bytes
+    interceptors = []
+    if settings.allowed_clients:
+        interceptors.append(CallerCheck(Allowed(settings.allowed_clients), recorder))
     server = grpc.aio.server(
+        interceptors=interceptors,
         options=[
             ("grpc.max_receive_message_length", limit),
             ("grpc.max_send_message_length", limit),
-            ("grpc.so_reuseport", 1),
+            ("grpc.so_reuseport", 1 if reuse_port else 0),
             # Envoy keeps one HTTP/2 connection open and multiplexes streams on it.
             ("grpc.max_concurrent_streams", settings.max_streams),
         ],
@@ -197,19 +166,14 @@ async def _memory_report(interval: float) -> None:
 
 async def serve(
     settings: Settings,
-    on_ready: Callable[[int], None] | None = None,
+    factory: InspectorFactory,
+    reload_step: Callable[[], None] | None = None,
     recorder: Recorder = NOOP,
-    before_bind: Callable[[], None] | None = None,
+    reuse_port: bool = False,
 ) -> None:
     """Run until SIGTERM/SIGINT, then drain open streams for the grace period.
-
-    ``before_bind`` runs once the policy is loaded, before the port is bound
-    (workers wait there for each other, so the port opens for all at once).
-    """
-    factory, reload_step = inspector_factory(settings, recorder)
-    if before_bind is not None:
-        before_bind()
-    server, health, port = build_server(settings, factory, recorder)
+    ``reload_step`` (if any) runs every ``reload_interval`` seconds."""
+    server, health, port = build_server(settings, factory, recorder, reuse_port)
     # What exists now (modules, compiled policies, automata) lives as long as
     # the process: keep it out of every garbage collection that follows.
     gc.freeze()
@@ -222,11 +186,10 @@ async def serve(
             "port": port,
             "tls": settings.tls_cert is not None,
             "mtls": settings.tls_client_ca is not None,
+            "allowed_clients": list(settings.allowed_clients),
             "pid": os.getpid(),
         },
     )
-    if on_ready is not None:
-        on_ready(port)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

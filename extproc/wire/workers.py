@@ -1,15 +1,17 @@
 """``extproc serve --workers N``: N server processes on one port, supervised.
 
-Each worker is a whole server (``extproc.wire.server.serve``): its own
-``grpc.aio`` server, policy, hot reload and health. They share the listening
-port with ``SO_REUSEPORT`` (grpc sets it on Linux), so the kernel hands each
-new *connection* to one of them. Envoy multiplexes streams over few
+Each worker runs the target it is handed (``extproc.app.run_server``, as
+uvicorn's supervisors are handed ``target=server.run``): a whole server with
+its own ``grpc.aio`` server, policy, hot reload and health. They share the
+listening port with ``SO_REUSEPORT``, so the kernel hands each new
+*connection* to one of them; the supervisor holds the port's claim
+(``extproc.wire.port``), so no other extproc server joins them. Envoy multiplexes streams over few
 connections (one per Envoy worker thread and endpoint), so how evenly work
 spreads depends on how many connections Envoy opens (README, "Performance").
 
 The supervisor imports neither grpc nor the policy code: grpc does not
 survive ``fork``, so workers are started with the ``spawn`` method (a fresh
-interpreter each). It
+interpreter each, which imports the target's module by name). It
 
 * opens the port for all workers at once: each worker loads its policy,
   reports ready, and binds only when every worker is ready, so the first
@@ -31,17 +33,23 @@ import logging
 import multiprocessing
 import os
 import signal
-import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
+
+from extproc.wire.port import PortTaken, claim
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
     from extproc.settings import Settings
+
+# What a worker runs: (settings, before_bind, worker index) -> exit status.
+# ``before_bind`` must be called once the worker is ready to bind its port.
+Target = Callable[["Settings", Callable[[], None], int], int]
 
 log = logging.getLogger("extproc.workers")
 
@@ -71,17 +79,18 @@ def _die_with_parent(parent: int) -> None:
         sys.exit(1)  # it died before prctl took effect
 
 
-def worker_main(settings: Settings, index: int, conn: Connection, parent: int) -> None:
+def worker_main(
+    target: Target, settings: Settings, index: int, conn: Connection, parent: int
+) -> None:
     """A worker's whole life (runs in a spawned interpreter)."""
     _die_with_parent(parent)
-    from extproc.cli import run_server
 
     def before_bind() -> None:
         conn.send(READY)
         if conn.recv() != GO:
             raise SystemExit(1)
 
-    code = run_server(settings, before_bind=before_bind, worker=index)
+    code = target(settings, before_bind, index)
     conn.close()
     sys.exit(code)
 
@@ -112,27 +121,6 @@ def resident_kib(pid: int) -> int:
     return 0
 
 
-def reserve_port(listen: str) -> tuple[socket.socket, str]:
-    """Bind (without listening) the address with SO_REUSEPORT: it fails early
-    if another program holds the port, fixes the port when it is 0, and keeps
-    it ours while workers come and go. Connections only reach listening
-    sockets, so this one never takes any."""
-    host, _, port = listen.rpartition(":")
-    bare = host.strip("[]")
-    family, kind, proto, _, address = socket.getaddrinfo(
-        bare, int(port), type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind(address)
-    except OSError:
-        sock.close()
-        raise
-    return sock, f"{host}:{sock.getsockname()[1]}"
-
-
 @dataclass
 class Worker:
     index: int
@@ -147,8 +135,9 @@ class Worker:
 
 
 class Supervisor:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, target: Target) -> None:
         self.settings = settings
+        self.target = target
         self.ctx = multiprocessing.get_context("spawn")
         self.workers = [Worker(i) for i in range(settings.workers)]
         self.started = False  # every worker has been told to bind once
@@ -159,7 +148,8 @@ class Supervisor:
 
     def start(self, w: Worker) -> None:
         ours, theirs = self.ctx.Pipe()
-        args = (worker_settings(self.settings, w.index), w.index, theirs, os.getpid())
+        settings = worker_settings(self.settings, w.index)
+        args = (self.target, settings, w.index, theirs, os.getpid())
         process = self.ctx.Process(target=worker_main, args=args, name=f"extproc-worker-{w.index}")
         process.start()
         theirs.close()
@@ -292,37 +282,16 @@ class Supervisor:
         log.error("worker died; restarting", extra={"worker": w.index, "code": code, "in_s": delay})
 
 
-def preflight(settings: Settings) -> str | None:
-    """A settings error every worker would hit, said once here (no grpc, no
-    exporter is loaded for it). Policy errors are left to the workers."""
-    from extproc.telemetry import TelemetryError, otlp_protocol
-
+def supervise(settings: Settings, target: Target) -> int:
+    """Run ``target`` in ``settings.workers`` processes until SIGTERM/SIGINT:
+    the exit status. The caller has set up logging."""
     try:
-        if any(os.environ.get(f"OTEL_EXPORTER_OTLP{s}_ENDPOINT") for s in ("", "_METRICS")):
-            otlp_protocol("METRICS")
-        if settings.traces:
-            otlp_protocol("TRACES")
-    except TelemetryError as exc:
-        return str(exc)
-    return None
-
-
-def supervise(settings: Settings) -> int:
-    """Run ``settings.workers`` servers until SIGTERM/SIGINT: the exit status."""
-    from extproc import telemetry
-
-    problem = preflight(settings)
-    if problem is not None:
-        print(f"extproc serve: {problem}", file=sys.stderr)
-        return 2
-    telemetry.configure_logging(settings.log_level, settings.log_format)
-    try:
-        reserved, listen = reserve_port(settings.listen)
-    except OSError as exc:
-        print(f"extproc serve: cannot listen on {settings.listen}: {exc}", file=sys.stderr)
+        port = claim(settings.listen)
+    except PortTaken as exc:
+        print(f"extproc serve: {exc}", file=sys.stderr)
         return 1
     try:
-        log.info("supervising", extra={"workers": settings.workers, "listen": listen})
-        return Supervisor(dataclasses.replace(settings, listen=listen)).run()
+        log.info("supervising", extra={"workers": settings.workers, "listen": port.listen})
+        return Supervisor(dataclasses.replace(settings, listen=port.listen), target).run()
     finally:
-        reserved.close()
+        port.close()

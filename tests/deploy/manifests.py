@@ -1,4 +1,4 @@
-"""Shared helpers for the deployment tests: paths, YAML, Envoy validation, Istio's schema."""
+"""Shared helpers for the deployment tests: paths, YAML, Envoy validation, Istio's schemas."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 ENVOY_DIR = ROOT / "envoy"
 ISTIO_DIR = ROOT / "istio"
-# CI runs in a fresh clone with shared/ placed beside it, as it is beside /work/main here.
-ENVOYFILTER_CRD = ROOT.parent / "shared" / "istio" / "envoyfilter-crd.yaml"
+# Istio's CRDs, vendored (schemas/README.md says from where, under which licence).
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+ENVOYFILTER_CRD = SCHEMAS / "envoyfilter-crd.yaml"
+AUTHORIZATIONPOLICY_CRD = SCHEMAS / "authorizationpolicy-crd.yaml"
 ENVOY = Path(sys.executable).parent / "envoy"
 
 EXT_PROC = "envoy.filters.http.ext_proc"
@@ -224,20 +226,20 @@ def define_grpc_clusters(bootstrap: Doc, port: int = 50051) -> list[str]:
     return added
 
 
-# --- Istio's EnvoyFilter schema ----------------------------------------------
+# --- Istio's schemas ----------------------------------------------------------
+
+
+def crd_spec_schema(crd_file: Path, version: str) -> Doc:
+    """``openAPIV3Schema.properties.spec`` of one version of a CRD."""
+    crd = yaml.safe_load(crd_file.read_text(encoding="utf-8"))
+    (found,) = [v for v in crd["spec"]["versions"] if v["name"] == version]
+    schema: Doc = found["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    return schema
 
 
 def envoyfilter_spec_schema() -> Doc:
     """``openAPIV3Schema.properties.spec`` of Istio's EnvoyFilter CRD."""
-    if not ENVOYFILTER_CRD.is_file():
-        pytest.fail(
-            f"Istio's EnvoyFilter CRD is missing: expected {ENVOYFILTER_CRD} "
-            "(shared/istio/envoyfilter-crd.yaml beside the repository, as CI places it)"
-        )
-    crd = yaml.safe_load(ENVOYFILTER_CRD.read_text(encoding="utf-8"))
-    (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1alpha3"]
-    schema: Doc = version["schema"]["openAPIV3Schema"]["properties"]["spec"]
-    return schema
+    return crd_spec_schema(ENVOYFILTER_CRD, "v1alpha3")
 
 
 def pruning_as_error(schema: Any) -> Any:
@@ -279,6 +281,20 @@ CEL_RULES: dict[str, Callable[[Any], bool]] = {
     _space(
         "(has(self.workloadSelector) ? 1 : 0) + (has(self.targetRefs) ? 1 : 0) <= 1"
     ): lambda s: ("workloadSelector" in s) + ("targetRefs" in s) <= 1,
+    # AuthorizationPolicy's
+    _space('self.all(key, !key.contains("*"))'): lambda m: all("*" not in k for k in m),
+    _space("self.all(key, key.size() != 0)"): lambda m: all(k != "" for k in m),
+    _space(
+        "(has(self.serviceAccounts) || has(self.notServiceAccounts)) ? (!has(self.principals) "
+        "&& !has(self.notPrincipals) && !has(self.namespaces) && !has(self.notNamespaces)) : true"
+    ): lambda s: (
+        not ({"serviceAccounts", "notServiceAccounts"} & set(s))
+        or not ({"principals", "notPrincipals", "namespaces", "notNamespaces"} & set(s))
+    ),
+    _space(
+        "(has(self.selector) ? 1 : 0) + (has(self.targetRef) ? 1 : 0) "
+        "+ (has(self.targetRefs) ? 1 : 0) <= 1"
+    ): lambda s: ("selector" in s) + ("targetRef" in s) + ("targetRefs" in s) <= 1,
 }
 
 
@@ -306,7 +322,12 @@ def cel_errors(schema: Any, value: Any, path: str = "spec") -> list[str]:
 
 def envoyfilter_errors(spec: Doc) -> list[str]:
     """Every reason Kubernetes (plus pruning, see ``pruning_as_error``) would refuse ``spec``."""
-    schema = envoyfilter_spec_schema()
+    return spec_errors(envoyfilter_spec_schema(), spec)
+
+
+def spec_errors(schema: Doc, spec: Doc) -> list[str]:
+    """``spec`` checked against a CRD's spec schema: structure (unknown fields
+    rejected, see ``pruning_as_error``) and its CEL rules."""
     validator = jsonschema.Draft7Validator(pruning_as_error(schema))
     errors = [
         f"spec.{'.'.join(str(p) for p in e.absolute_path)}: {e.message}"

@@ -16,10 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from extproc.app import inspector_factory
 from extproc.demo.upstream import Reply, openai_sse
 from extproc.recording import Recorder
 from extproc.settings import Settings
-from extproc.wire.server import build_server, inspector_factory
+from extproc.wire.server import build_server
 from harness.stack import Stack, running_stack, start_server, wait_for
 from tests.e2e.conftest import chat, post
 from tests.values import GITHUB_TOKEN as TOKEN

@@ -10,16 +10,17 @@ from collections.abc import Mapping
 import pytest
 import redis
 
+from extproc.app import governor
 from extproc.exchange import Inspector, PassInspector
 from extproc.govern.budgets import Charge
 from extproc.settings import SettingsError, resolve
 from extproc.wire.inprocess import process
 from extproc.wire.pb import external_processor_pb2 as pb
-from extproc.wire.server import governor
 from extproc.wire.service import ExternalProcessor, attributes_of
 from harness.redis import RedisServer
 
 NAMESPACE = "envoy.filters.http.ext_proc"
+PASS = {"passthrough": "on"}  # settings need a policy or --passthrough
 
 
 def first_message() -> pb.ProcessingRequest:
@@ -64,9 +65,9 @@ def test_the_servicer_hands_attributes_to_the_factory() -> None:
 
 def test_shared_budgets_need_a_shared_key() -> None:
     with pytest.raises(SettingsError, match="EXTPROC_REDIS_URL needs EXTPROC_HASH_KEY"):
-        resolve({}, {"EXTPROC_REDIS_URL": "redis://127.0.0.1:1/0"})
+        resolve(PASS, {"EXTPROC_REDIS_URL": "redis://127.0.0.1:1/0"})
     settings = resolve(
-        {},
+        PASS,
         {
             "EXTPROC_REDIS_URL": "redis://:pw@127.0.0.1:1/0",
             "EXTPROC_HASH_KEY": "s3cret",
@@ -76,14 +77,14 @@ def test_shared_budgets_need_a_shared_key() -> None:
     assert settings.redis_timeout == 0.02
     assert "s3cret" not in repr(settings) and "pw@" not in repr(settings)
     with pytest.raises(SettingsError, match="EXTPROC_REDIS_TIMEOUT"):
-        resolve({}, {"EXTPROC_REDIS_TIMEOUT": "0"})
+        resolve(PASS, {"EXTPROC_REDIS_TIMEOUT": "0"})
 
 
 def test_server_hands_redis_in(redis_server: RedisServer) -> None:
-    settings = resolve({}, {"EXTPROC_REDIS_URL": redis_server.url, "EXTPROC_HASH_KEY": "k"})
+    settings = resolve(PASS, {"EXTPROC_REDIS_URL": redis_server.url, "EXTPROC_HASH_KEY": "k"})
     shared = governor(settings)
     assert shared.hasher.shared
     shared.store.charge([Charge("p:b:wiring", ("x",), 5, 60)])
     assert redis.Redis.from_url(redis_server.url).exists("dlp:budget:{p:b:wiring}")
-    local = governor(resolve({}, {}))
+    local = governor(resolve(PASS, {}))
     assert not local.hasher.shared

@@ -17,7 +17,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from extproc.dlp import policy_inspectors
+from extproc.app import inspector_factory
+from extproc.settings import Settings
 from extproc.telemetry import DURATION_BUCKETS, SPAN_NAME, OtelRecorder, span_attributes
 from extproc.wire.inprocess import InProcessContext, headers_message
 from extproc.wire.pb import external_processor_pb2 as pb
@@ -271,7 +272,7 @@ class ResetWhileSending(InProcessContext):
 
 
 def test_a_stream_reset_during_the_last_answer_still_yields_its_span(rig: Rig) -> None:
-    factory, _reload = policy_inspectors(str(DEFAULT_POLICY), rig.recorder)
+    factory, _reload = inspector_factory(Settings(policy=str(DEFAULT_POLICY)), rig.recorder)
     servicer = ExternalProcessor(factory, "envoy.filters.http.ext_proc", rig.recorder)
     messages = [
         headers_message(
@@ -303,7 +304,7 @@ class GoneWhileSending(InProcessContext):
 
 
 def test_a_stream_gone_before_the_answer_is_not_a_processing_error(rig: Rig) -> None:
-    factory, _reload = policy_inspectors(str(DEFAULT_POLICY), rig.recorder)
+    factory, _reload = inspector_factory(Settings(policy=str(DEFAULT_POLICY)), rig.recorder)
     servicer = ExternalProcessor(factory, "envoy.filters.http.ext_proc", rig.recorder)
     request = headers_message("request_headers", {":method": "GET", ":path": "/"}, eos=True)
 

@@ -201,7 +201,7 @@ def test_serve_refuses_a_bad_telemetry_config(
     monkeypatch.setattr(telemetry_mod, "configure_logging", lambda *_: None)
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "thrift")
-    assert cli.main(["serve", "--listen", "127.0.0.1:0"]) == 2
+    assert cli.main(["serve", "--passthrough", "--listen", "127.0.0.1:0"]) == 2
     assert "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL" in capsys.readouterr().err
 
 
@@ -219,7 +219,7 @@ def test_serve_refuses_a_bad_telemetry_config(
     ],
 )
 def test_settings(flags: dict[str, str], env: dict[str, str], expected: tuple[object, ...]) -> None:
-    s = resolve(flags, env)
+    s = resolve({"passthrough": "on", **flags}, env)
     assert (s.prometheus_listen, s.traces) == expected
 
 

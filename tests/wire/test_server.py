@@ -91,6 +91,8 @@ def start(tmp: Path, *args: str, wait: bool = True) -> Server:
     port = free_port()
     log = tmp / f"server-{port}.log"
     argv = [sys.executable, "-m", "extproc.cli", "serve", "--listen", f"127.0.0.1:{port}"]
+    if "--policy" not in args:
+        argv.append("--passthrough")
     with log.open("wb") as out:
         proc = subprocess.Popen([*argv, *args], stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
     server = Server(proc, port, log)
@@ -310,6 +312,7 @@ def test_incomplete_tls_settings_refused(tmp_path: Path, args: list[str], messag
     for name in ("server.pem", "ca.pem", "x"):
         (tmp_path / name).write_text("")
     argv = [sys.executable, "-m", "extproc.cli", "serve", "--listen", "127.0.0.1:0", *args]
+    argv.append("--passthrough")
     out = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert out.returncode == 2
     assert message in out.stderr
@@ -437,7 +440,11 @@ def test_workers_refuse_a_taken_port(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         argv = [sys.executable, "-m", "extproc.cli", "serve", "--listen", f"127.0.0.1:{port}"]
         out = subprocess.run(
-            [*argv, "--workers", "2"], cwd=ROOT, capture_output=True, text=True, timeout=60
+            [*argv, "--workers", "2", "--passthrough"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert out.returncode == 1
     assert "cannot listen" in out.stderr
