@@ -1,11 +1,11 @@
 """Settings -> a running server: the one place where the server is assembled.
 
-``serve`` runs one server, or hands ``run_server`` to the worker supervisor
-(as uvicorn hands ``target=server.run`` to its supervisors), which runs it in
-each spawned worker. ``run_server`` builds what a server process needs, in
-order: logging, the port's claim (a lone server), telemetry, the policy store
-and its reload step, the governor (hash key, budget store), the per-stream
-inspector factory; then ``extproc.wire.server`` serves it.
+``serve`` claims the port (``extproc.wire.port``), then runs one server, or
+hands ``run_server`` to the worker supervisor (as uvicorn hands
+``target=server.run`` to its supervisors), which runs it in each spawned
+worker. A server process builds, in order: logging, telemetry, the policy
+store and its reload step, the governor (hash key, budget store), the
+per-stream inspector factory; then ``extproc.wire.server`` serves it.
 
 Server-wide notices (pass-through, budgets per worker) are logged once, by
 the lone server or the supervisor, never once per worker.
@@ -133,15 +133,26 @@ def _tag_log_records(worker: int) -> None:
 
 def serve(settings: Settings) -> int:
     """``extproc serve``: the exit status once the server has stopped."""
-    if settings.workers == 1:
-        return run_server(settings)
-    problem = _telemetry_problem(settings)
-    if problem is not None:  # said once here, not once per worker
-        print(f"extproc serve: {problem}", file=sys.stderr)
-        return 2
-    configure_logging(settings.log_level, settings.log_format)
-    _announce(settings)
-    return workers.supervise(settings, run_server)
+    if settings.workers > 1:
+        problem = _telemetry_problem(settings)
+        if problem is not None:  # said once here, not once per worker
+            print(f"extproc serve: {problem}", file=sys.stderr)
+            return 2
+    # The port first: a second server on it fails before it loads anything.
+    try:
+        port = claim(settings.listen)
+    except PortTaken as exc:
+        print(f"extproc serve: {exc}", file=sys.stderr)
+        return 1
+    try:
+        settings = dataclasses.replace(settings, listen=port.listen)
+        configure_logging(settings.log_level, settings.log_format)
+        _announce(settings)
+        if settings.workers > 1:
+            return workers.supervise(settings, run_server)
+        return _run(settings, None, worker=None)
+    finally:
+        port.close()
 
 
 def _telemetry_problem(settings: Settings) -> str | None:
@@ -156,32 +167,17 @@ def _telemetry_problem(settings: Settings) -> str | None:
     return None
 
 
-def run_server(
-    settings: Settings,
-    before_bind: Callable[[], None] | None = None,
-    worker: int | None = None,
-) -> int:
-    """One server process, alone or worker ``worker`` of several: its exit status.
-    ``before_bind`` runs once the policy is loaded, before the port is bound
-    (workers wait there for each other, so the port opens for all at once)."""
+def run_server(settings: Settings, before_bind: Callable[[], None], worker: int) -> int:
+    """Worker ``worker`` of a supervised server (``workers.Target``): its exit
+    status. ``before_bind`` runs once the policy is loaded, before the port is
+    bound (workers wait there for each other, so the port opens for all at once)."""
     configure_logging(settings.log_level, settings.log_format)
-    if worker is not None:
-        _tag_log_records(worker)
-        return _run(settings, before_bind, reuse_port=True)
-    try:
-        port = claim(settings.listen)
-    except PortTaken as exc:
-        print(f"extproc serve: {exc}", file=sys.stderr)
-        return 1
-    try:
-        settings = dataclasses.replace(settings, listen=port.listen)
-        _announce(settings)
-        return _run(settings, before_bind, reuse_port=False)
-    finally:
-        port.close()
+    _tag_log_records(worker)
+    return _run(settings, before_bind, worker)
 
 
-def _run(settings: Settings, before_bind: Callable[[], None] | None, reuse_port: bool) -> int:
+def _run(settings: Settings, before_bind: Callable[[], None] | None, worker: int | None) -> int:
+    """One server process, alone (``worker`` None) or one of several."""
     try:
         setup = setup_telemetry(settings)
     except TelemetryError as exc:
@@ -204,7 +200,8 @@ def _run(settings: Settings, before_bind: Callable[[], None] | None, reuse_port:
         # that spawns workers never loads it.
         from extproc.wire.server import serve as serve_grpc
 
-        asyncio.run(serve_grpc(settings, factory, reload_step, setup.recorder, reuse_port))
+        several = worker is not None
+        asyncio.run(serve_grpc(settings, factory, reload_step, setup.recorder, worker=several))
     except OSError as exc:
         print(f"extproc serve: {exc}", file=sys.stderr)
         return 1

@@ -169,17 +169,21 @@ async def serve(
     factory: InspectorFactory,
     reload_step: Callable[[], None] | None = None,
     recorder: Recorder = NOOP,
-    reuse_port: bool = False,
+    worker: bool = False,
 ) -> None:
     """Run until SIGTERM/SIGINT, then drain open streams for the grace period.
-    ``reload_step`` (if any) runs every ``reload_interval`` seconds."""
-    server, health, port = build_server(settings, factory, recorder, reuse_port)
+    ``reload_step`` (if any) runs every ``reload_interval`` seconds. A
+    ``worker`` (one of several) shares the port and logs its serving,
+    draining and stopping at debug level: its supervisor says each once."""
+    lifecycle = logging.DEBUG if worker else logging.INFO
+    server, health, port = build_server(settings, factory, recorder, reuse_port=worker)
     # What exists now (modules, compiled policies, automata) lives as long as
     # the process: keep it out of every garbage collection that follows.
     gc.freeze()
     await server.start()
     await _set_health(health, health_pb2.HealthCheckResponse.SERVING)
-    log.info(
+    log.log(
+        lifecycle,
         "serving",
         extra={
             "listen": settings.listen,
@@ -204,10 +208,10 @@ async def serve(
     try:
         await stop.wait()
     finally:
-        log.info("draining", extra={"grace_period": settings.grace_period})
+        log.log(lifecycle, "draining", extra={"grace_period": settings.grace_period})
         await _set_health(health, health_pb2.HealthCheckResponse.NOT_SERVING)
         for task in (reloader, memory):
             if task is not None:
                 task.cancel()
         await server.stop(settings.grace_period)
-        log.info("stopped")
+        log.log(lifecycle, "stopped")

@@ -40,8 +40,6 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
-from extproc.wire.port import PortTaken, claim
-
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
@@ -177,6 +175,8 @@ class Supervisor:
             live = [w for w in self.workers if w.process is not None]
             pending = [w for w in self.workers if w.restart_at is not None]
             if not live and not pending:
+                if self.started:
+                    log.info("stopped", extra={"code": self.exit_code})
                 return self.exit_code
             if self.kill_at is not None and time.monotonic() > self.kill_at:
                 for w in live:
@@ -195,7 +195,8 @@ class Supervisor:
                 self.started = True
                 for w in self.workers:
                     self._go(w)
-                log.info("workers serving", extra={"workers": len(self.workers)})
+                extra = {"workers": len(self.workers), "listen": self.settings.listen}
+                log.info("serving", extra=extra)
             now = time.monotonic()
             for w in pending:
                 if w.restart_at is not None and now >= w.restart_at:
@@ -269,7 +270,8 @@ class Supervisor:
             self.start(w)
             return
         if self.stopping or code == 0:
-            log.info("worker exited", extra={"worker": w.index, "code": code})
+            level = logging.DEBUG if self.stopping and code == 0 else logging.INFO
+            log.log(level, "worker exited", extra={"worker": w.index, "code": code})
             return
         if not self.started:
             # Failed before the server ever started: a bad policy, a taken port.
@@ -284,14 +286,7 @@ class Supervisor:
 
 def supervise(settings: Settings, target: Target) -> int:
     """Run ``target`` in ``settings.workers`` processes until SIGTERM/SIGINT:
-    the exit status. The caller has set up logging."""
-    try:
-        port = claim(settings.listen)
-    except PortTaken as exc:
-        print(f"extproc serve: {exc}", file=sys.stderr)
-        return 1
-    try:
-        log.info("supervising", extra={"workers": settings.workers, "listen": port.listen})
-        return Supervisor(dataclasses.replace(settings, listen=port.listen), target).run()
-    finally:
-        port.close()
+    the exit status. The caller has claimed the port (``extproc.wire.port``),
+    resolved port 0 in ``settings.listen``, and set up logging."""
+    log.debug("supervising", extra={"workers": settings.workers, "listen": settings.listen})
+    return Supervisor(settings, target).run()
