@@ -2,7 +2,9 @@
 
 `python -m extproc.demo.upstream --listen 127.0.0.1:8000` answers chat completions by echoing
 the last user message ("You said: ..."), so whoever sits in front of it sees what reached the
-model. End-to-end tests start a `DemoUpstream` in-process, read what it `received`, and set a
+model; a prompt that asks for "the customer record" gets a made-up record with personal data
+(`CUSTOMER_RECORD`), streamed in small pieces that split its values, to show answers scanned.
+End-to-end tests start a `DemoUpstream` in-process, read what it `received`, and set a
 `script` to answer with exact bytes, split into chunks with delays between them.
 
 Connections are kept alive (Envoy reuses upstream connections) and chunked request bodies are
@@ -72,6 +74,16 @@ Script = Callable[[Received], Reply]
 
 def _dumps(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# What the demo model "knows": made-up personal data that no prompt carried, so what reaches the
+# client shows the answer itself scanned. Streamed in pieces of this many characters, which
+# split every value over several events.
+CUSTOMER_RECORD = (
+    "Customer record: Jane Doe, email jane.doe@contoso.org, phone +1 415 555 0132, "
+    "card on file 4111 1111 1111 1111."
+)
+RECORD_PIECE = 6
 
 
 def split_words(text: str) -> tuple[str, ...]:
@@ -222,9 +234,15 @@ def _chat(body: bytes) -> Reply:
         return error_reply(400, str(invalid), param=invalid.param)
     model = payload.get("model")
     model = model if isinstance(model, str) else "demo"
-    text = "You said: " + _last_user_text(messages)
+    prompt = _last_user_text(messages)
+    if "customer record" in prompt.lower():
+        text = CUSTOMER_RECORD
+        pieces = tuple(text[i : i + RECORD_PIECE] for i in range(0, len(text), RECORD_PIECE))
+    else:
+        text = "You said: " + prompt
+        pieces = split_words(text)
     if payload.get("stream") is True:
-        return Reply(200, SSE_HEADERS, openai_sse(split_words(text), model=model), chunked=True)
+        return Reply(200, SSE_HEADERS, openai_sse(pieces, model=model), chunked=True)
     return Reply(200, JSON_HEADERS, (openai_json(text, model=model),))
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from extproc.demo.upstream import (
+    CUSTOMER_RECORD,
     DemoUpstream,
     Received,
     Reply,
@@ -141,6 +142,26 @@ def test_streamed_chat_completion_is_sse(upstream: DemoUpstream) -> None:
     assert text == "You said: héllo big world"
     assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
     assert [c["choices"][0]["finish_reason"] for c in chunks][-2:] == [None, "stop"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_the_customer_record_is_streamed_in_pieces_that_split_its_values(
+    upstream: DemoUpstream, stream: bool
+) -> None:
+    response, data = _post(
+        upstream, "/v1/chat/completions", _chat("Show me the Customer Record", stream=stream)
+    )
+    assert response.status == 200
+    if not stream:
+        assert json.loads(data)["choices"][0]["message"]["content"] == CUSTOMER_RECORD
+        return
+    *events, _done = _sse_events(data)
+    pieces = [
+        json.loads(e.removeprefix(b"data: "))["choices"][0]["delta"]["content"] for e in events
+    ]
+    assert "".join(pieces) == CUSTOMER_RECORD
+    for value in ("jane.doe@contoso.org", "4111 1111 1111 1111"):
+        assert value in CUSTOMER_RECORD and not any(value in p for p in pieces)
 
 
 def test_embeddings(upstream: DemoUpstream) -> None:
