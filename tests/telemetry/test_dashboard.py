@@ -56,6 +56,7 @@ def exported() -> dict[str, set[str]]:
         "policy_reload": (True,),
         "budget_exceeded": ("pii/email", "other", "block", "window"),
         "budget_error": ("open",),
+        "caller_refused": (),
         "stream_ended": (),
     }
     # A new Recorder method must be exercised here too, or its metric goes unchecked.
