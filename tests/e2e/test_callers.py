@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import queue
 import shutil
-import subprocess
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from extproc.demo.upstream import DemoUpstream
 from extproc.wire.inprocess import body_message, headers_message
 from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.pb import external_processor_pb2_grpc
+from harness.pki import SERVER_EXT, envoy_tls_socket, issue, make_ca
 from harness.stack import (
     Process,
     free_port,
@@ -33,6 +33,7 @@ from harness.stack import (
     start_server,
     wait_for,
 )
+from tests.govern.test_guard import card
 
 pytestmark = [
     pytest.mark.e2e,
@@ -69,78 +70,21 @@ budgets:
 """
 
 
-def card(i: int) -> str:
-    """A Luhn-valid Visa number, distinct per ``i``."""
-    digits = [int(d) for d in f"4{i:014d}"]
-    total = sum(d * 2 - 9 * (d * 2 > 9) if p % 2 == 0 else d for p, d in enumerate(digits[::-1]))
-    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
-
-
 # -- certificates --------------------------------------------------------------
-
-
-def _openssl(d: Path, *args: str) -> None:
-    subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True, timeout=60)
-
-
-def _key(d: Path, name: str) -> None:
-    _openssl(d, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", f"{name}.key")
-
-
-def _issue(d: Path, name: str, ext: str) -> None:
-    _key(d, name)
-    _openssl(d, "req", "-new", "-key", f"{name}.key", "-subj", f"/CN={name}", "-out", f"{name}.csr")
-    (d / f"{name}.ext").write_text(ext)
-    _openssl(
-        d, "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-        "-CAcreateserial", "-days", "2", "-extfile", f"{name}.ext", "-out", f"{name}.pem",
-    )  # fmt: skip
 
 
 def make_pki(d: Path) -> Path:
     """One CA; a server certificate; two client certificates it signed, the
     same in every respect but the names they carry."""
-    _key(d, "ca")
-    _openssl(
-        d,
-        "req",
-        "-x509",
-        "-new",
-        "-key",
-        "ca.key",
-        "-subj",
-        "/CN=ca",
-        "-days",
-        "2",
-        "-out",
-        "ca.pem",
-    )
-    _issue(d, "server", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+    make_ca(d, "ca")
+    issue(d, "server", "ca", "extproc", SERVER_EXT)
     for name, uri in (("proxy", PROXY), ("other", OTHER)):
-        _issue(d, name, f"subjectAltName=URI:{uri}\nextendedKeyUsage=clientAuth\n")
+        issue(d, name, "ca", name, f"subjectAltName=URI:{uri}\nextendedKeyUsage=clientAuth\n")
     return d
 
 
 def tls_socket(pki: Path, client: str) -> dict[str, Any]:
-    """The ext_proc cluster's transport socket (docs/tls.md), with ``client``'s certificate."""
-    return {
-        "name": "envoy.transport_sockets.tls",
-        "typed_config": {
-            "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3"
-            ".UpstreamTlsContext",
-            "sni": "localhost",
-            "common_tls_context": {
-                "alpn_protocols": ["h2"],
-                "tls_certificates": [
-                    {
-                        "certificate_chain": {"filename": str(pki / f"{client}.pem")},
-                        "private_key": {"filename": str(pki / f"{client}.key")},
-                    }
-                ],
-                "validation_context": {"trusted_ca": {"filename": str(pki / "ca.pem")}},
-            },
-        },
-    }
+    return envoy_tls_socket(pki / "ca.pem", pki / f"{client}.pem", pki / f"{client}.key", None)
 
 
 # -- the stack -------------------------------------------------------------------

@@ -29,6 +29,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.pb import external_processor_pb2_grpc
+from harness.pki import CLIENT_EXT, SERVER_EXT, envoy_tls_socket, issue, make_ca
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -159,35 +160,6 @@ class Pki:
         return self.path(name).read_bytes()
 
 
-def _openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
-
-
-def _issue(d: Path, name: str, ca: str, cn: str, ext: str) -> None:
-    _openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", f"{name}.key", cwd=d)
-    _openssl(
-        "req", "-new", "-key", f"{name}.key", "-subj", f"/CN={cn}", "-out", f"{name}.csr", cwd=d
-    )
-    (d / f"{name}.ext").write_text(ext)
-    _openssl(
-        "x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key",
-        "-CAcreateserial", "-days", "2", "-extfile", f"{name}.ext", "-out", f"{name}.pem",
-        cwd=d,
-    )  # fmt: skip
-
-
-def _ca(d: Path, name: str) -> None:
-    _openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", f"{name}.key", cwd=d)
-    _openssl(
-        "req", "-x509", "-new", "-key", f"{name}.key", "-subj", f"/CN={name}", "-days", "2",
-        "-out", f"{name}.pem", cwd=d,
-    )  # fmt: skip
-
-
-SERVER_EXT = "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
-CLIENT_EXT = "extendedKeyUsage=clientAuth\n"
-
-
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     """A throwaway CA, two server certificates, a client certificate it
@@ -195,12 +167,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     if shutil.which("openssl") is None:
         pytest.skip("no openssl CLI")
     d = tmp_path_factory.mktemp("pki")
-    _ca(d, "ca")
-    _ca(d, "rogue-ca")
-    _issue(d, "server", "ca", "extproc-1", SERVER_EXT)
-    _issue(d, "server2", "ca", "extproc-2", SERVER_EXT)
-    _issue(d, "client", "ca", "envoy", CLIENT_EXT)
-    _issue(d, "rogue", "rogue-ca", "envoy", CLIENT_EXT)
+    make_ca(d, "ca")
+    make_ca(d, "rogue-ca")
+    issue(d, "server", "ca", "extproc-1", SERVER_EXT)
+    issue(d, "server2", "ca", "extproc-2", SERVER_EXT)
+    issue(d, "client", "ca", "envoy", CLIENT_EXT)
+    issue(d, "rogue", "rogue-ca", "envoy", CLIENT_EXT)
     return Pki(d)
 
 
@@ -455,29 +427,9 @@ def test_workers_refuse_a_taken_port(tmp_path: Path) -> None:
 
 def extproc_tls_socket(pki: Pki) -> dict[str, object]:
     """The ext_proc cluster's transport socket, as in docs/tls.md."""
-    return {
-        "name": "envoy.transport_sockets.tls",
-        "typed_config": {
-            "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3"
-            ".UpstreamTlsContext",
-            "sni": "localhost",
-            "common_tls_context": {
-                "alpn_protocols": ["h2"],
-                "tls_certificates": [
-                    {
-                        "certificate_chain": {"filename": str(pki.path("client.pem"))},
-                        "private_key": {"filename": str(pki.path("client.key"))},
-                    }
-                ],
-                "validation_context": {
-                    "trusted_ca": {"filename": str(pki.path("ca.pem"))},
-                    "match_typed_subject_alt_names": [
-                        {"san_type": "DNS", "matcher": {"exact": "localhost"}}
-                    ],
-                },
-            },
-        },
-    }
+    return envoy_tls_socket(
+        pki.path("ca.pem"), pki.path("client.pem"), pki.path("client.key"), "localhost"
+    )
 
 
 def _envoy_config(pki: Pki, listen: int, admin: int, ports: dict[str, int]) -> dict[str, Any]:
