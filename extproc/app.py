@@ -120,6 +120,12 @@ def _announce(settings: Settings) -> None:
         )
 
 
+def _print_policy_errors(exc: PolicyError) -> None:
+    # A server must not start on a policy it cannot enforce.
+    for line in exc.errors:
+        print(line, file=sys.stderr)
+
+
 def _tag_log_records(worker: int) -> None:
     """Every log line of a worker says which one (``"worker": N``)."""
 
@@ -147,10 +153,17 @@ def serve(settings: Settings) -> int:
     try:
         settings = dataclasses.replace(settings, listen=port.listen)
         configure_logging(settings.log_level, settings.log_format)
+        if settings.workers == 1:
+            _announce(settings)
+            return _run(settings, None, worker=None)
+        if settings.policy is not None:
+            try:  # said once here, rather than by every worker
+                PolicyStore(settings.policy)
+            except PolicyError as exc:
+                _print_policy_errors(exc)
+                return 2
         _announce(settings)
-        if settings.workers > 1:
-            return workers.supervise(settings, run_server)
-        return _run(settings, None, worker=None)
+        return workers.supervise(settings, run_server)
     finally:
         port.close()
 
@@ -190,9 +203,7 @@ def _run(settings: Settings, before_bind: Callable[[], None] | None, worker: int
         try:
             factory, reload_step = inspector_factory(settings, setup.recorder)
         except PolicyError as exc:
-            # A server must not start on a policy it cannot enforce.
-            for line in exc.errors:
-                print(line, file=sys.stderr)
+            _print_policy_errors(exc)
             return 2
         if before_bind is not None:
             before_bind()

@@ -247,9 +247,12 @@ def test_a_file_it_cannot_read_is_one_line_and_exit_2(
     assert message.replace("{tmp}", str(tmp_path)) in err
 
 
-def test_a_missing_policy_when_serving_is_one_line_from_a_real_process(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_missing_policy_when_serving_is_one_line_from_a_real_process(
+    tmp_path: Path, workers: str
+) -> None:
     argv = [sys.executable, "-m", "extproc.cli", "serve", "--listen", "127.0.0.1:0"]
-    argv += ["--workers", "1", "--policy", str(tmp_path / "missing.yaml")]
+    argv += ["--workers", workers, "--policy", str(tmp_path / "missing.yaml")]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 2
     assert done.stderr == f"{tmp_path / 'missing.yaml'}: cannot read: No such file or directory\n"
