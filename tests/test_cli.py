@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 
 from extproc import __version__, cli
+from tests.values import CARD, EMAIL
+from tests.values import GITHUB_TOKEN as TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = str(ROOT / "policies" / "default.yaml")
-TOKEN = "ghp_" + "1234567890abcdefghij" + "ABCDEFGHIJ123456"
-EMAIL = "jane.doe@" + "contoso.org"
-CARD = "4111 1111 1111 1111"
 
 PSEUDONYMIZE = """\
 version: 1

@@ -33,17 +33,15 @@ from harness.stack import (
     start_server,
     wait_for,
 )
+from tests.e2e.conftest import chat
 from tests.govern.test_guard import card
+from tests.values import GITHUB_TOKEN
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl CLI"),
-]
+pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl CLI")
 
 PROXY = "spiffe://cluster.local/ns/edge/sa/envoy"
 OTHER = "spiffe://cluster.local/ns/apps/sa/batch"
 ALLOWED = "spiffe://cluster.local/ns/*/sa/envoy,gateway.proxies.test"
-TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" + "k1L2m3N4o5P6q7R8"
 VICTIM_KEY = "Bearer victim-" + "key-0001"
 BUDGET = 2
 MARKER = "forged-prompt-marker"  # request content that must never reach a log line
@@ -134,10 +132,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         upstream.stop()
 
 
-def chat(content: str) -> dict[str, object]:
-    return {"model": "demo", "messages": [{"role": "user", "content": content}]}
-
-
 def refused_count(stack: Stack) -> float:
     with urllib.request.urlopen(f"http://127.0.0.1:{stack.metrics}/metrics", timeout=5) as r:
         for line in r.read().decode().splitlines():
@@ -157,7 +151,7 @@ def refusals(stack: Stack) -> list[dict[str, Any]]:
 def test_the_allowed_proxy_is_served(stack: Stack) -> None:
     url = stack.urls["proxy"]
     assert httpx.post(url, json=chat("hello"), timeout=10).status_code == 200
-    blocked = httpx.post(url, json=chat(f"use {TOKEN}"), timeout=10)
+    blocked = httpx.post(url, json=chat(f"use {GITHUB_TOKEN}"), timeout=10)
     assert blocked.status_code == 403  # the DLP answered: it is in the path
     assert blocked.json()["error"]["detectors"] == ["secret/github_token"]
 

@@ -25,12 +25,11 @@ import pytest
 
 from extproc.demo.upstream import SSE_HEADERS, DemoUpstream, Received, Reply, openai_sse
 from harness.stack import Process, free_port, render_envoy_config, start_envoy, start_server
-
-pytestmark = pytest.mark.e2e
+from tests.e2e.conftest import chat
+from tests.values import EMAIL, GITHUB_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 IDLE = 1.5  # seconds: the bundled 300 s, scaled down
-EMAIL = "jane.doe@" + "contoso.org"
 
 
 class Stack:
@@ -149,8 +148,7 @@ def test_websocket_upgrades_are_refused_with_a_json_error(stack: Stack) -> None:
 def test_the_filters_own_403_keeps_its_body(stack: Stack) -> None:
     """The upgrade mapper matches upgrades only, never a DLP block."""
     stack.upstream.script = None
-    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" + "k1L2m3N4o5P6q7R8"
-    body = {"model": "demo", "messages": [{"role": "user", "content": f"use {token}"}]}
+    body = chat(f"use {GITHUB_TOKEN}")
     r = httpx.post(f"{stack.url}/v1/chat/completions", json=body, timeout=10)
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "sensitive_data_detected"

@@ -10,14 +10,11 @@ import sys
 import urllib.request
 from pathlib import Path
 
-import httpx
 import pytest
 
 from harness.stack import ROOT, free_port, port_open, running_stack, wait_for
-
-pytestmark = pytest.mark.e2e
-
-TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" + "k1L2m3N4o5P6q7R8"
+from tests.e2e.conftest import chat, post
+from tests.values import GITHUB_TOKEN
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
@@ -51,10 +48,9 @@ def test_passthrough_warns_and_labels_what_it_lets_through(tmp_path: Path) -> No
     metrics = free_port()
     args = ["--workers", "1", "--prometheus-listen", f"127.0.0.1:{metrics}"]
     with running_stack(tmp_path, policy=None, server_args=args) as stack:
-        body = {"model": "demo", "messages": [{"role": "user", "content": f"use {TOKEN}"}]}
-        r = httpx.post(f"{stack.url}/v1/chat/completions", json=body, timeout=10)
+        r = post(stack, chat(f"use {GITHUB_TOKEN}"))
         assert r.status_code == 200, stack.logs()
-        assert TOKEN.encode() in stack.upstream.received[-1].body  # nothing was inspected
+        assert GITHUB_TOKEN.encode() in stack.upstream.received[-1].body  # nothing was inspected
 
         assert stack.server is not None
         warnings = [

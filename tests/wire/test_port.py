@@ -22,14 +22,14 @@ from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.pb import external_processor_pb2_grpc
 from extproc.wire.port import PortTaken, claim
 from harness.stack import ROOT, Process, free_port, start_server
+from tests.values import GITHUB_TOKEN
 
 DEFAULT = ROOT / "policies" / "default.yaml"
-TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" + "k1L2m3N4o5P6q7R8"
 
 
 def blocked_on_a_new_connection(port: int) -> bool:
     """One exchange with a GitHub token over a connection of its own: blocked?"""
-    body = json.dumps({"messages": [{"role": "user", "content": f"use {TOKEN}"}]}).encode()
+    body = json.dumps({"messages": [{"role": "user", "content": f"use {GITHUB_TOKEN}"}]}).encode()
     messages = [
         headers_message(
             "request_headers",
