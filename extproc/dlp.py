@@ -254,4 +254,3 @@ class DlpInspector:
     def _side(self, direction: Direction) -> Side:
         side = self.sides.get(direction)
         return side if side is not None else self._open(direction, {})
-
