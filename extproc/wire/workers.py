@@ -4,14 +4,15 @@ Each worker runs the target it is handed (``extproc.app.run_server``, as
 uvicorn's supervisors are handed ``target=server.run``): a whole server with
 its own ``grpc.aio`` server, policy, hot reload and health. They share the
 listening port with ``SO_REUSEPORT``, so the kernel hands each new
-*connection* to one of them; the supervisor holds the port's claim
-(``extproc.wire.port``), so no other extproc server joins them. Envoy multiplexes streams over few
-connections (one per Envoy worker thread and endpoint), so how evenly work
-spreads depends on how many connections Envoy opens (README, "Performance").
+*connection* to one of them; the caller holds the port's claim
+(``extproc.wire.port``), so no other extproc server joins them. Envoy
+multiplexes streams over few connections (one per Envoy worker thread and
+endpoint), so how evenly work spreads depends on how many connections Envoy
+opens (README, "Performance").
 
-The supervisor imports neither grpc nor the policy code: grpc does not
-survive ``fork``, so workers are started with the ``spawn`` method (a fresh
-interpreter each, which imports the target's module by name). It
+The supervisor never imports grpc, and workers are started with the
+``spawn`` method (a fresh interpreter each, which imports the target's module
+by name): grpc does not survive ``fork``. It
 
 * opens the port for all workers at once: each worker loads its policy,
   reports ready, and binds only when every worker is ready, so the first
