@@ -34,6 +34,8 @@ class Unscanned:
 
 UNSCANNED = Unscanned()
 METADATA: dict[str, object] = {"policy": PASSTHROUGH, "decision": PASSTHROUGH}
+_LABELLED = Verdict(metadata=METADATA)
+_CONTINUE = Verdict()
 
 
 class PassThroughInspector:
@@ -51,9 +53,11 @@ class PassThroughInspector:
         self, direction: Direction, headers: Headers, end_of_stream: bool, mode: BodyMode
     ) -> Verdict:
         self._seen.append(direction.value)
-        if direction is REQUEST:
-            self._traceparent = headers.get("traceparent", "")
-        return Verdict(metadata=METADATA)
+        if direction is not REQUEST:
+            return _CONTINUE
+        self._traceparent = headers.get("traceparent", "")
+        # Once per exchange: Envoy keeps the metadata for the access log.
+        return _LABELLED
 
     def body(self, direction: Direction, body: bytes, complete: bool) -> Verdict:
         return self._pass.body(direction, body, complete)
