@@ -44,6 +44,10 @@ LEADS: dict[str, tuple[list[str], list[str]]] = {
         ["aws_secret_access_key =", "AWS Secret Access Key:", "SecretAccessKey:"],
         [],
     ),
+    "secret/aws_session_token": (
+        ["aws_session_token =", "AWS_SESSION_TOKEN=", "SessionToken:"],
+        ["use", "here:", "with"],
+    ),
     "secret/github_token": (["github token", "GH_TOKEN="], ["use", "here:", "with"]),
     "secret/jwt": (["Authorization: Bearer", "token="], ["use", "here:", "cookie"]),
     "secret/private_key": (["my key:", "deploy key"], ["here:", "this one"]),
@@ -67,6 +71,7 @@ KEYS: dict[str, tuple[list[str], list[str]]] = {
         ["aws_secret_access_key", "SecretAccessKey", "AWS_SECRET_ACCESS_KEY"],
         [],
     ),
+    "secret/aws_session_token": (["aws_session_token", "SessionToken"], ["token", "creds"]),
     "secret/github_token": (["github_token"], ["token", "auth"]),
     "secret/jwt": (["token", "jwt"], ["session", "auth"]),
     "secret/private_key": (["private_key"], ["key", "pem"]),

@@ -70,6 +70,7 @@ class Draw:
             "pii/iban": self.iban,
             "secret/aws_access_key": self.aws_key,
             "secret/aws_secret_key": self.aws_secret,
+            "secret/aws_session_token": self.aws_session_token,
             "secret/github_token": self.github,
             "secret/jwt": self.jwt,
             "secret/private_key": self.private_key,
@@ -182,6 +183,12 @@ class Draw:
 
     def aws_secret(self) -> Value:
         return Value("secret/aws_secret_key", self.chars(B64, 40), needs_context=True)
+
+    def aws_session_token(self) -> Value:
+        # STS tokens start with the base64 of their own header; the rest is opaque.
+        prefix = self.pick(["IQoJb3JpZ2luX2Vj", "FwoGZXIvYXdz"])
+        body = base64.b64encode(self.rng.randbytes(self.pick([240, 300, 420]))).decode()
+        return Value("secret/aws_session_token", prefix + body.rstrip("="))
 
     def github(self) -> Value:
         if self.rng.random() < 0.25:

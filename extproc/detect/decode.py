@@ -1,5 +1,6 @@
 """Decoding layers: values hidden in percent-encoding, HTML entities, JSON
-``\\u`` escapes and base64.
+``\\u`` escapes, ``\\x`` escapes, quoted-printable, base64 and hex, and values
+split by hard wraps or string concatenation (``extproc.detect.splits``).
 
 A layer is a window of the scanned text with one encoding undone, plus a map
 back to the window. Escapes (``%40``, ``&#64;``, ``\\u0040``) decode to one
@@ -26,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from extproc.detect import splits
 from extproc.detect.prepass import merge_windows
 from extproc.detect.regex import compile_pattern
 
@@ -42,7 +44,10 @@ _JSON_U = r"(?:\\u[0-9A-Fa-f]{4})+"
 
 # Every search is a linear RE2 pass; Python looks only at what it finds.
 # The escapes a layer can undo, as one pattern:
-ESCAPED = f"{_PERCENT}|{_ENTITY}|{_JSON_U}"
+ESCAPED = (
+    f"{_PERCENT}|{_ENTITY}|{_JSON_U}|{splits.HEX_ESCAPE_SIGNAL}|{splits.QP_SIGNAL}"
+    f"|{splits.JOINT_SIGNAL}"
+)
 _PERCENT_RE = compile_pattern(_PERCENT, builtin=False)
 _ENTITY_RE = compile_pattern(_ENTITY, builtin=False)
 _JSON_U_RE = compile_pattern(_JSON_U, builtin=False)
@@ -68,7 +73,10 @@ def base64_runs(text: str, lo: int = 0, hi: int | None = None) -> Iterator[tuple
             yield start, end
 
 
-ENCODINGS = ("percent", "html", "json_u", "base64")
+ENCODINGS = (
+    "percent", "html", "json_u", "hex_escape", "quoted_printable", "wrapped", "concatenated",
+    "base64", "hex",
+)  # fmt: skip
 
 Piece = tuple[int, int, str]  # start, end in the parent text, decoded replacement
 
@@ -253,11 +261,22 @@ def _base64(text: str, lo: int, hi: int, budget: Budget) -> Iterator[Piece]:
             yield start, end, decoded
 
 
-# (encoding, a literal every escape holds, finder)
+def _whole(finder: Callable[[str], Iterator[Piece]]) -> Callable[[str, int, int], Iterator[Piece]]:
+    def find(text: str, lo: int, hi: int) -> Iterator[Piece]:
+        return (p for p in finder(text) if lo <= p[0] and p[1] <= hi)
+
+    return find
+
+
+# (encoding, a literal every escape or joint holds, finder)
 _ESCAPES: tuple[tuple[str, str, Callable[[str, int, int], Iterator[Piece]]], ...] = (
     ("percent", "%", _percent),
     ("html", "&", _entity),
     ("json_u", "\\u", _json_u),
+    ("hex_escape", "\\x", _whole(splits.hex_escapes)),
+    ("quoted_printable", "=", _whole(splits.quoted_printable)),
+    ("wrapped", "\n", _whole(splits.wrapped)),
+    ("concatenated", "", _whole(splits.concatenated)),
 )
 
 
@@ -266,8 +285,11 @@ def maybe_encoded(text: str) -> bool:
     if len(text) < 3:
         return False
     for start, end in _SIGNAL_RE.finditer(text):
-        if text[start] in "%&\\" or _holds_capital(text[start:end]):
-            return True  # an escape, or a run layers would try as base64
+        run = text[start:end]
+        if text[start] in "%&\\=\"'" or _holds_capital(run):
+            return True  # an escape or a joint, or a run layers would try as base64
+        if len(run) >= 16 and splits.hex_text(run.rstrip("=")) is not None:
+            return True  # a hex run that decodes to text
     return False
 
 
@@ -288,6 +310,11 @@ def has_base64_run(text: str) -> bool:
     return next(_CAPITAL_RUN.finditer(text), None) is not None
 
 
+def has_encoded_run(text: str) -> bool:
+    """True if ``layers`` would try a run of ``text`` as base64, or decode one as hex."""
+    return has_base64_run(text) or splits.has_hex_text(text)
+
+
 def layers(text: str, radius: int, context: int, budget: Budget) -> Iterator[Layer]:
     """Windows of ``text`` with one encoding undone, within ``budget``.
 
@@ -301,6 +328,8 @@ def layers(text: str, radius: int, context: int, budget: Budget) -> Iterator[Lay
         pieces = list(islice(find(text, 0, size), budget.chars))
         yield from _windows(encoding, text, pieces, radius, budget)
     yield from _windows("base64", text, list(_base64(text, 0, size, budget)), context, budget)
+    hex_pieces = list(islice(splits.hex_runs(text), MAX_RUNS))
+    yield from _windows("hex", text, hex_pieces, context, budget)
 
 
 def _windows(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from extproc.detect.context import WINDOW, Context, in_name, phrase
 from extproc.detect.decode import (
     BASE64_RUN,
     ESCAPED,
     Budget,
-    has_base64_run,
+    has_encoded_run,
     layers,
     maybe_encoded,
 )
@@ -22,8 +23,13 @@ from extproc.detect.regex import CompiledPattern, PatternError, compile_pattern
 from extproc.detect.spec import DetectorSpec
 from extproc.detect.validators import VALIDATORS
 
-# How far before a value context words are looked for, in characters.
-CONTEXT_WINDOW = 48
+# How far before (and after) a value context words are looked for, in characters.
+CONTEXT_WINDOW = WINDOW
+# How far from a value its companion (``DetectorSpec.companion``) is looked for.
+COMPANION_WINDOW = 256
+# What a streaming scanner keeps of released text so that the context of a
+# value still arriving is seen: the companion window, which is the widest.
+CONTEXT_REACH = COMPANION_WINDOW
 # Negative context words come right before a value: at most this many
 # characters of punctuation and space between ('"version": "').
 NEGATIVE_GAP = 4
@@ -35,25 +41,53 @@ MAX_DECODE_RADIUS = 1024
 
 @dataclass(frozen=True, slots=True)
 class _Detector:
-    """A spec with everything resolved: compiled patterns, validator function."""
+    """A spec with everything resolved: compiled patterns, validator functions."""
 
     id: str
     pattern: CompiledPattern
     validator: Callable[[str], bool] | None
     context: tuple[str, ...]
+    phrases: tuple[str, ...]  # the context words as field-name words
     negative: tuple[str, ...]
+    negative_phrases: tuple[str, ...]  # the negative words as field-name words
+    negative_window: tuple[str, ...]
     exact: CompiledPattern | None
+    needs_context: CompiledPattern | None
+    context_validator: Callable[[str], bool] | None
+    weak_validator: Callable[[str], bool] | None
+    companion: CompiledPattern | None
     spec: DetectorSpec
 
-    def score(self, text: str, folded: str, start: int, end: int) -> float | None:
+    def score(self, ctx: Context, start: int, end: int) -> float | None:
         """Confidence of the value at ``start``..``end``, or None to drop it."""
         spec = self.spec
-        if self.negative and _word_right_before(folded, start, self.negative):
+        if self.negative and (
+            _word_right_before(ctx.folded, start, self.negative)
+            or in_name(ctx.name(start, end), self.negative_phrases, glued=False)
+        ):
             return None
-        value = text[start:end]
+        value = ctx.text[start:end]
+        near: bool | None = None
+        if self.negative_window and _word_in(
+            ctx.folded, ctx.before(start, end), start, self.negative_window
+        ):
+            near = self.context_near(ctx, start, end)
+            if not near:
+                return None
+        if self.needs_context is not None and self.needs_context.fullmatch(value):
+            near = self.context_near(ctx, start, end)
+            if not near:
+                return None
         if self.validator is not None and not self.validator(value):
-            if spec.invalid_confidence is not None and self.context_near(folded, start):
-                return spec.invalid_confidence
+            if near is None:
+                near = self.context_near(ctx, start, end)
+            if near:
+                if self.context_validator is not None and self.context_validator(value):
+                    return max(spec.confidence, spec.context_confidence or 0.0)
+                if spec.invalid_confidence is not None:
+                    return spec.invalid_confidence
+            if self.weak_validator is not None and self.weak_validator(value):
+                return spec.weak_confidence
             return None
         confidence = spec.confidence
         if (
@@ -62,32 +96,71 @@ class _Detector:
             and self.exact.fullmatch(value)
         ):
             confidence = max(confidence, spec.exact_confidence)
-        if spec.context_confidence is not None and self.context_near(folded, start):
-            confidence = max(confidence, spec.context_confidence)
+        if spec.context_confidence is not None and spec.context_confidence > confidence:
+            if near is None:
+                near = self.context_near(ctx, start, end)
+            if near:
+                confidence = spec.context_confidence
         return confidence
 
-    def context_near(self, folded: str, start: int) -> bool:
-        """True if a context word, as a whole word, ends within the window before ``start``."""
-        return _word_before(folded, start, self.context, CONTEXT_WINDOW)
+    def context_near(self, ctx: Context, start: int, end: int) -> bool:
+        """True if a context word is in the value's field name or its sentence,
+        or a companion is near."""
+        if self.context:
+            folded, words = ctx.folded, self.context
+            # The plain windows first: the sentence and field limits only narrow them.
+            low = max(0, start - CONTEXT_WINDOW)
+            if _word_in(folded, low, start, words) and _word_in(
+                folded, ctx.before(start, end), start, words
+            ):
+                return True
+            if in_name(ctx.name(start, end), self.phrases):
+                return True
+            high = end + CONTEXT_WINDOW
+            if _word_in(folded, end, high, words) and _word_in(folded, end, ctx.after(end), words):
+                return True
+        if self.companion is not None:
+            text = ctx.text
+            low, high = max(0, start - COMPANION_WINDOW), min(len(text), end + COMPANION_WINDOW)
+            for s, e in self.companion.finditer(text, low, high):
+                if e <= start or s >= end:
+                    return True
+        return False
+
+
+# Command-line options between a command and its argument ("ssh -p 22 -i key").
+_OPTIONS = re.compile(r"(?:[ \t]+-{1,2}[\w-]+(?:[ =][^\s-][^\s]*)?)+[ \t]*\Z")
 
 
 def _word_right_before(folded: str, start: int, words: tuple[str, ...]) -> bool:
-    """True if one of ``words`` ends right before ``start`` (punctuation between)."""
-    end = start
-    while end > 0 and start - end < NEGATIVE_GAP and not folded[end - 1].isalnum():
-        end -= 1
-    for word in words:
-        at = end - len(word)
-        if at >= 0 and folded.startswith(word, at) and not (at and folded[at - 1].isalnum()):
-            return True
+    """True if one of ``words`` ends right before ``start`` (punctuation or
+    command-line options between)."""
+    ends = [start]
+    options = _OPTIONS.search(folded, max(0, start - 120), start)
+    if options:
+        ends.append(options.start())
+    for limit in ends:
+        # Every end within the gap: a word may be punctuation itself ("==").
+        end = limit
+        while True:
+            for word in words:
+                at = end - len(word)
+                if (
+                    at >= 0
+                    and folded.startswith(word, at)
+                    and not (at and word[0].isalnum() and folded[at - 1].isalnum())
+                ):
+                    return True
+            if end == 0 or limit - end >= NEGATIVE_GAP or folded[end - 1].isalnum():
+                break
+            end -= 1
     return False
 
 
-def _word_before(folded: str, start: int, words: tuple[str, ...], window: int) -> bool:
-    """True if one of ``words``, as a whole word, lies within ``window`` before ``start``."""
-    low = max(start - window, 0)
+def _word_in(folded: str, low: int, high: int, words: tuple[str, ...]) -> bool:
+    """True if one of ``words``, as a whole word, lies within ``folded[low:high]``."""
     for word in words:
-        at = folded.find(word, low, start)
+        at = folded.find(word, low, high)
         while at >= 0:
             after = at + len(word)
             # Only an alphanumeric edge of the word needs a boundary ("key=" needs none).
@@ -95,14 +168,20 @@ def _word_before(folded: str, start: int, words: tuple[str, ...], window: int) -
             glued_after = after < len(folded) and word[-1].isalnum() and folded[after].isalnum()
             if not glued_before and not glued_after:
                 return True
-            at = folded.find(word, at + 1, start)
+            at = folded.find(word, at + 1, high)
     return False
 
 
 def _check(spec: DetectorSpec) -> None:
     if not spec.id:
         raise ValueError("detector with an empty id")
-    for name in ("confidence", "context_confidence", "exact_confidence", "invalid_confidence"):
+    for name in (
+        "confidence",
+        "context_confidence",
+        "exact_confidence",
+        "invalid_confidence",
+        "weak_confidence",
+    ):
         value = getattr(spec, name)
         if value is not None and not 0.0 <= value <= 1.0:
             raise ValueError(f"detector {spec.id}: {name} must lie in [0, 1]")
@@ -114,6 +193,16 @@ def _check(spec: DetectorSpec) -> None:
         raise ValueError(f"detector {spec.id}: exact and exact_confidence go together")
     if spec.invalid_confidence is not None and (spec.validator is None or not spec.context):
         raise ValueError(f"detector {spec.id}: invalid_confidence needs a validator and context")
+    for name in ("context_validator", "weak_validator"):
+        value = getattr(spec, name)
+        if value is not None and value not in VALIDATORS:
+            raise ValueError(f"detector {spec.id}: unknown {name} {value!r}")
+        if value is not None and spec.validator is None:
+            raise ValueError(f"detector {spec.id}: {name} needs a validator")
+    if (spec.weak_validator is None) != (spec.weak_confidence is None):
+        raise ValueError(f"detector {spec.id}: weak_validator and weak_confidence go together")
+    if spec.needs_context is not None and not spec.context and spec.companion is None:
+        raise ValueError(f"detector {spec.id}: needs_context needs context words or a companion")
 
 
 def _compile(
@@ -225,7 +314,7 @@ class Scanner:
             # does a run that ``layers`` would try as base64 (a long run is
             # found in the same pass; whether it holds a capital, in Python).
             "_gate": (
-                Gate(specs, also=(ESCAPED,), weak=(BASE64_RUN, has_base64_run)) if gate else None
+                Gate(specs, also=(ESCAPED,), weak=(BASE64_RUN, has_encoded_run)) if gate else None
             ),
             "_keywords": KeywordIndex(specs),
             "_prefilter": Prefilter(specs),
@@ -313,6 +402,7 @@ class Scanner:
 
     def _match(self, subject: str, folded: str) -> list[Candidate]:
         plan = self._plan(subject, folded)
+        ctx = Context(subject, folded)
         candidates: list[Candidate] = []
         for index, detector in enumerate(self._detectors):
             windows = plan.get(detector.id)
@@ -322,18 +412,28 @@ class Scanner:
                 for start, end in detector.pattern.finditer(subject, window_start, window_end):
                     if start >= end:
                         continue
-                    confidence = detector.score(subject, folded, start, end)
+                    confidence = detector.score(ctx, start, end)
                     if confidence is not None:
                         candidates.append((confidence, start, end, index))
         return candidates
 
 
-def build_scanner(specs: Sequence[DetectorSpec], gate: bool = True) -> Scanner:
+def build_scanner(
+    specs: Sequence[DetectorSpec],
+    gate: bool = True,
+    validators: Mapping[str, Callable[[str], bool]] | None = None,
+) -> Scanner:
     """Check and compile every detector once; errors name the detector id.
 
     ``gate=False`` builds a scanner that never skips a text (for tests that
-    prove the gate changes nothing).
+    prove the gate changes nothing). ``validators`` replaces entries of the
+    validator table for this scanner (a policy's phone regions).
     """
+    table = {**VALIDATORS, **(validators or {})}
+
+    def resolve(name: str | None) -> Callable[[str], bool] | None:
+        return table[name] if name is not None else None
+
     seen: set[str] = set()
     detectors = []
     for spec in specs:
@@ -347,10 +447,27 @@ def build_scanner(specs: Sequence[DetectorSpec], gate: bool = True) -> Scanner:
                 pattern=_compile(
                     spec, spec.pattern, builtin=spec.builtin, case_sensitive=spec.case_sensitive
                 ),
-                validator=VALIDATORS[spec.validator] if spec.validator is not None else None,
+                validator=resolve(spec.validator),
                 context=tuple(dict.fromkeys(fold(w) for w in spec.context if w.strip())),
+                phrases=tuple(dict.fromkeys(phrase(w) for w in spec.context if w.strip())),
                 negative=tuple(dict.fromkeys(fold(w) for w in spec.negative_context if w.strip())),
+                negative_window=tuple(
+                    dict.fromkeys(fold(w) for w in spec.negative_window if w.strip())
+                ),
+                negative_phrases=tuple(
+                    dict.fromkeys(phrase(w) for w in spec.negative_context if len(w.strip()) > 2)
+                ),
                 exact=_compile(spec, spec.exact, builtin=spec.builtin) if spec.exact else None,
+                needs_context=(
+                    _compile(spec, spec.needs_context, builtin=spec.builtin)
+                    if spec.needs_context
+                    else None
+                ),
+                context_validator=resolve(spec.context_validator),
+                weak_validator=resolve(spec.weak_validator),
+                companion=(
+                    _compile(spec, spec.companion, builtin=spec.builtin) if spec.companion else None
+                ),
                 spec=spec,
             )
         )

@@ -19,11 +19,18 @@ class DetectorSpec:
     validator    name in ``extproc.detect.validators.VALIDATORS``, or None.
     confidence   confidence of a match that passes its validator, with no
                  context word near it.
-    context      words that, found shortly before the value, raise confidence.
+    context      words that raise confidence when found in the name of the field
+                 that holds the value (a JSON/YAML key, an assignment, a CSV
+                 column header, a Kubernetes ``name:``), or within 48
+                 characters before or after the value in the same sentence
+                 (``extproc.detect.context``). A field name is compared word
+                 by word: "access_key" matches ``accessKey`` and ``ACCESS-KEY``.
     max_len      longest value this detector can match, in characters: bounds
                  how much a streaming scanner must hold back.
     examples     texts that must yield exactly one finding of this detector.
-    negatives    texts that must yield no finding of this detector.
+    negatives    texts that must yield no finding of this detector at 0.5 or
+                 above (a weak candidate, which only an L4 rule acts on, may
+                 be reported).
     builtin      built-in patterns are vetted and may use Python ``re``;
                  user patterns always run on the linear-time engine.
 
@@ -48,6 +55,25 @@ class DetectorSpec:
                         the keywords, else the prefilter, else (user patterns,
                         which run on RE2) the pattern itself. Set it where the
                         default is weak ("sk-" occurs in "task-based").
+    needs_context       a regex: a value that fully matches it is reported only
+                        with context (a context word or a companion); bare
+                        digit runs ("536228417" is an SSN only under "ssn").
+    context_validator   a validator name: a value that fails ``validator`` but
+                        has context is reported (at ``context_confidence``) if
+                        it passes this looser check (phone numbers of any
+                        region after "phone").
+    weak_validator      a validator name, with ``weak_confidence``: a value that
+    weak_confidence     fails ``validator`` but passes this check is reported at
+                        this low confidence (under 0.5: only an L4 rule acts):
+                        shapes typed as examples every day (SSN shapes outside
+                        the SSA ranges, fictional 555-01xx numbers).
+    companion           a regex: a match of it within 256 characters before or
+                        after the value counts as context (an AWS key id next
+                        to a secret key that has no name).
+    negative_window     words that, anywhere in the value's sentence before it
+                        (``context.WINDOW`` characters), say it is something else
+                        unless a ``context`` word says otherwise ("Changes in
+                        1.2.3.4", "Bump Standards-Version to 4.6.0.1").
     negative_context    words that, right before the value (nothing but a few
                         spaces or punctuation between), say it is something
                         else: the match is dropped ("version 1.2.3.0" is no
@@ -72,3 +98,9 @@ class DetectorSpec:
     prefilter: str | None = None
     negative_context: tuple[str, ...] = ()
     gate: str | None = None
+    needs_context: str | None = None
+    context_validator: str | None = None
+    weak_validator: str | None = None
+    weak_confidence: float | None = None
+    companion: str | None = None
+    negative_window: tuple[str, ...] = ()

@@ -13,6 +13,9 @@ the detectors' values:
   digit or a space (``&#52;``, ``%20``, ``\\u0034``), capped in *decoded*
   characters so an encoded value is held as long as its plain form;
 * an open PEM block (``-----BEGIN`` without its ``-----END`` yet): all of it;
+* a bare digit run, which counts only with context that may still follow
+  ("4155552671 is my cell"): from the run on, until its sentence ends or
+  ``WINDOW`` characters have passed;
 * phrases (keyword lists, custom patterns that allow spaces): the longest
   end that is the start of a phrase, or, for patterns, their whole reach.
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from extproc.detect.context import WINDOW
 from extproc.detect.spec import DetectorSpec
 
 _NON_SPACE = re.compile(r"\S*\Z")
@@ -38,6 +42,8 @@ _ESCAPE_WIDTH = 9
 _PEM_BEGIN = "-----BEGIN"
 _PEM_CLOSED = re.compile(r"-----END[ A-Z0-9]*-----")
 _SPACE_IN_PATTERN = re.compile(r"\\s| |\.|\[\^")
+# A bare digit run whose sentence has not ended within WINDOW characters after it.
+_AWAITING = re.compile(f"(?<![0-9A-Za-z])[0-9]{{7,19}}(?![0-9A-Za-z])[^.!?\\n]{{0,{WINDOW}}}\\Z")
 
 
 def _trailing(pattern: re.Pattern[str], text: str, cap: int) -> int:
@@ -70,6 +76,7 @@ def _phrase_prefix(text: str, phrases: Sequence[str], longest: int) -> int:
 def build_tail(specs: Sequence[DetectorSpec], cap: int) -> Callable[[str], int]:
     """A function giving, for a text, how many characters at its end to hold."""
     token_cap = grouped_cap = pem_cap = pattern_cap = 0
+    awaits = any(spec.needs_context is not None for spec in specs)
     phrases: list[str] = []
     for spec in specs:
         reach = min(spec.max_len, cap)
@@ -93,6 +100,10 @@ def build_tail(specs: Sequence[DetectorSpec], cap: int) -> Callable[[str], int]:
                 hold = max(hold, len(text) - begin)
         if phrases:
             hold = max(hold, _phrase_prefix(text, phrases, longest_phrase))
+        if awaits:
+            waiting = _AWAITING.search(text, max(0, len(text) - WINDOW - 20))
+            if waiting:
+                hold = max(hold, len(text) - waiting.start())
         if pattern_cap:
             hold = max(hold, min(pattern_cap, len(text)))
         return min(hold, len(text))

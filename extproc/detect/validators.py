@@ -1,8 +1,9 @@
 """Validators: plain functions ``value -> bool``, named in one table.
 
 A validator sees only the matched value. It strips the separators its pattern
-allows (spaces, dashes, dots, parentheses) and answers whether the value is
-plausible on its own: checksums, issuer ranges, registry rules.
+allows (spaces of any kind, line breaks, dashes, dots, slashes, ``+``,
+parentheses) and answers whether the value is plausible on its own:
+checksums, issuer ranges, registry rules.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-_SEPARATORS = str.maketrans("", "", " -.()\u00a0")
+from extproc.detect import phones
+
+_SEPARATORS = re.compile(r"[\s\-./+()]")
 
 
 def _strip(value: str) -> str:
-    return value.translate(_SEPARATORS)
+    return _SEPARATORS.sub("", value)
 
 
 def luhn_checksum(digits: str) -> bool:
@@ -99,7 +102,7 @@ IBAN_LENGTHS: Mapping[str, int] = MappingProxyType(
 
 def iban(value: str) -> bool:
     """An IBAN: registered country, its length, and the ISO 7064 mod-97 check."""
-    compact = value.replace(" ", "").upper()
+    compact = _strip(value).upper()
     if not compact.isascii() or not compact.isalnum():
         return False
     if IBAN_LENGTHS.get(compact[:2]) != len(compact) or not compact[2:4].isdigit():
@@ -109,6 +112,12 @@ def iban(value: str) -> bool:
     rearranged = compact[4:] + compact[:4]
     number = "".join(str(int(char, 36)) for char in rearranged)
     return int(number) % 97 == 1
+
+
+def ssn_shape(value: str) -> bool:
+    """Nine digits, whatever their ranges: an SSN as typed in an example."""
+    digits = _strip(value)
+    return len(digits) == 9 and digits.isascii() and digits.isdigit()
 
 
 def us_ssn(value: str) -> bool:
@@ -134,12 +143,24 @@ def ipv4(value: str) -> bool:
 
 
 def ipv6(value: str) -> bool:
-    """An IPv6 address with at least two hex groups (so ``::`` and ``::1`` are not)."""
+    """An IPv6 address, not a shape of code.
+
+    At least two hex groups (so ``::`` and ``::1`` are not), and with only two
+    (``a::b``) the first must be a group of three or four hex digits holding
+    a digit (``fe80::1``, ``2001::1``): ``xs[1::2]``, ``A::f`` and
+    ``dead::beef`` are a slice and scopes.
+    """
     try:
         ipaddress.IPv6Address(value)
     except ValueError:
         return False
-    return sum(1 for group in value.split(":") if group) >= 2
+    groups = [group for group in value.split(":") if group]
+    if len(groups) >= 3:
+        return True
+    if len(groups) == 2 and "." in groups[1]:
+        return True  # an IPv4 address in IPv6 notation (::ffff:192.0.2.1)
+    first = groups[0] if groups else ""
+    return len(groups) == 2 and len(first) >= 3 and any(c.isdigit() for c in first)
 
 
 def ip_address(value: str) -> bool:
@@ -147,42 +168,69 @@ def ip_address(value: str) -> bool:
     return ipv6(value) if ":" in value else ipv4(value)
 
 
-def _nanp_ok(digits: str) -> bool:
-    """Ten NANP digits: NXX area and exchange, no N11 codes, no X9X area code."""
-    area, exchange, line = digits[:3], digits[3:6], digits[6:]
-    if area[0] in "01" or area[1:] == "11" or area[1] == "9":
-        return False
-    if exchange[0] in "01" or exchange[1:] == "11":
-        return False
-    # 555-0100 .. 555-0199 are reserved for fiction.
-    return not (exchange == "555" and line.startswith("01"))
-
-
-_EXTENSION = re.compile(r" ?(?:x|ext\.?) ?[0-9]{1,5}\Z")
-_TRUNK = "(0)"
-
-
 def phone(value: str) -> bool:
-    """A plausible phone number: E.164 when it starts with ``+``, else US NANP.
+    """A phone number that counts on its own (``extproc.detect.phones``, default regions).
 
-    A number written without any separator and without ``+`` is not plausible on
-    its own (order numbers, timestamps): only context words can make it one. An
-    extension (``x123``, ``ext. 123``) and the ``(0)`` of a trunk prefix are not
-    part of the number.
+    International with ``+`` or ``00``; NANP written with separators; a
+    national number written with separators that is valid in one of the
+    regions. A bare digit run without ``+`` is not plausible on its own (order
+    numbers, timestamps): only context makes it one. Extensions (``x123``,
+    ``ext. 123``) and a trunk ``(0)`` are not part of the number.
     """
-    value = _EXTENSION.sub("", value).replace(_TRUNK, "", 1)
-    digits = _strip(value).lstrip("+")
-    if not digits.isascii() or not digits.isdigit():
+    return phones.DEFAULT.plausible(value)
+
+
+def phone_with_context(value: str) -> bool:
+    """After a context word: also a bare digit run valid in one of the regions."""
+    return phones.DEFAULT.with_context(value)
+
+
+def phone_example(value: str) -> bool:
+    """A NANP shape outside the numbering rules (555-01xx fiction, 123-456-7890)."""
+    return phones.DEFAULT.example_shape(value)
+
+
+# Addresses that identify no one: documentation ranges (RFC 5737, RFC 3849)
+# and cloud metadata services.
+_DOCUMENTATION = tuple(
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)
+_METADATA = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
+)
+
+
+def _netmask(address: ipaddress.IPv4Address) -> bool:
+    """A netmask (ones then zeros) or a wildcard mask (zeros then ones)."""
+    bits = int(address)
+    inverse = bits ^ 0xFFFFFFFF
+    return (bits != 0 and (inverse & (inverse + 1)) == 0) or (bits & (bits + 1)) == 0
+
+
+def personal_ip(value: str) -> bool:
+    """An IP address that can point at someone: not unspecified, loopback,
+    link-local (cloud metadata included), multicast, reserved, a
+    documentation range or a netmask."""
+    if not ip_address(value):
         return False
-    if value.startswith("+"):
-        if digits.startswith("1"):
-            return len(digits) == 11 and _nanp_ok(digits[1:])
-        return 8 <= len(digits) <= 15 and digits[0] != "0"
-    if value.isdigit():
+    address = ipaddress.ip_address(value.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if (
+        address.is_unspecified
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or (address.version == 4 and address.is_reserved)
+        or address in _METADATA
+        or any(address in net for net in _DOCUMENTATION if net.version == address.version)
+    ):
         return False
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    return len(digits) == 10 and _nanp_ok(digits)
+    if isinstance(address, ipaddress.IPv4Address):
+        # 0.0.0.0/8 is "this network": never the address of a host.
+        return not (_netmask(address) or value.startswith("0."))
+    return True
 
 
 def _b64url_decode(part: str) -> bytes | None:
@@ -261,17 +309,43 @@ def aws_key_id(value: str) -> bool:
     return high_entropy(value)
 
 
+def aws_secret(value: str) -> bool:
+    """An AWS secret access key: 40 base64 characters, random, with both cases.
+
+    Forty hex digits (a git SHA, a GitHub OAuth secret) have one case only.
+    """
+    return (
+        len(value) == 40
+        and value != value.lower()
+        and value != value.upper()
+        and shannon_entropy(value) >= 4.0
+        and high_entropy(value)
+    )
+
+
+def aws_session_token(value: str) -> bool:
+    """An STS session token: long base64, random, with both cases."""
+    body = value.rstrip("=")
+    return len(body) >= 100 and body != body.lower() and shannon_entropy(body) >= 4.5
+
+
 VALIDATORS: Mapping[str, Callable[[str], bool]] = MappingProxyType(
     {
         "luhn": luhn,
         "iban": iban,
         "us_ssn": us_ssn,
+        "ssn_shape": ssn_shape,
         "ipv4": ipv4,
         "ipv6": ipv6,
         "ip_address": ip_address,
+        "personal_ip": personal_ip,
         "phone": phone,
+        "phone_with_context": phone_with_context,
+        "phone_example": phone_example,
         "jwt": jwt,
         "high_entropy": high_entropy,
         "aws_key_id": aws_key_id,
+        "aws_secret": aws_secret,
+        "aws_session_token": aws_session_token,
     }
 )

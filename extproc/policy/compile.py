@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from extproc.detect.catalogue import BUILTIN
+from extproc.detect.phones import phone_validators
 from extproc.detect.scanner import Scanner, build_scanner, keyword_list_spec
 from extproc.detect.spec import DetectorSpec
 from extproc.policy.load import PolicyError
@@ -22,6 +23,11 @@ from extproc.policy.model import (
     Policy,
     Threshold,
 )
+
+# A rule without ``threshold`` acts on findings from L3 (0.5) up: weak
+# candidates (example-shaped SSNs, fictional phone numbers, loopback addresses)
+# are reported under 0.5 and only a rule with ``threshold: L4`` acts on them.
+DEFAULT_THRESHOLD = Threshold.L3
 
 __all__ = ["Action", "CompiledPolicy", "Direction", "compile_policy"]
 
@@ -151,7 +157,10 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     resolved, deciding = _resolve(policy, specs)
     enabled = {detector for detector, _ in resolved}
     try:
-        scanner = build_scanner([spec for id_, spec in specs.items() if id_ in enabled])
+        scanner = build_scanner(
+            [spec for id_, spec in specs.items() if id_ in enabled],
+            validators=phone_validators(policy.phone_regions) if policy.phone_regions else None,
+        )
     except ValueError as e:
         raise PolicyError([policy.at("rules", f"cannot build the scanner: {e}")]) from None
     allow = frozenset(policy.allow_values)
@@ -246,7 +255,10 @@ def _resolve(
                     continue
                 deciding.add(i)
                 if action is not Action.OFF:
-                    resolved[detector, direction] = (action, (rule.threshold or Threshold.L4).value)
+                    resolved[detector, direction] = (
+                        action,
+                        (rule.threshold or DEFAULT_THRESHOLD).value,
+                    )
                 break
     return resolved, deciding
 

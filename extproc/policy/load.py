@@ -14,6 +14,7 @@ import string
 from collections.abc import Sequence
 from types import MappingProxyType
 
+import phonenumbers
 import yaml
 from yaml.reader import ReaderError
 
@@ -48,6 +49,7 @@ _TOP = {
     "attribution": False,
     "budgets": False,
     "caps": False,
+    "phone_regions": False,
 }
 _MATCH = {"hosts": False, "path_prefixes": False}
 _RULE = {
@@ -145,6 +147,9 @@ class _PolicyReader(GovernanceReader):
         )
         self.unique_budget_ids(budgets)
         caps = self.sections(keys.get("caps"), "caps", lambda n, e: self.cap(n, e, self._prefix))
+        phone_regions = (
+            self._phone_regions(keys["phone_regions"]) if "phone_regions" in keys else None
+        )
         return Policy(
             source=self.source,
             name=name,
@@ -160,12 +165,27 @@ class _PolicyReader(GovernanceReader):
             attribution=attribution,
             budgets=budgets,
             caps=caps,
+            phone_regions=phone_regions,
             lines=MappingProxyType(dict(self.lines)),
         )
 
     # -- generic pieces ---------------------------------------------------------------
 
     # -- top-level scalars ------------------------------------------------------------
+
+    def _phone_regions(self, node: yaml.Node) -> tuple[str, ...] | None:
+        """ISO 3166 region codes whose national phone formats count (``extproc.detect.phones``)."""
+        regions = self.strings(node, "phone_regions", non_empty=True)
+        if regions is None:
+            return None
+        known = phonenumbers.SUPPORTED_REGIONS
+        unknown = [r for r in regions if r.upper() not in known]
+        if unknown:
+            self.error(
+                node, "phone_regions", f"unknown region(s) {', '.join(unknown)} (ISO 3166 codes)"
+            )
+            return None
+        return tuple(r.upper() for r in regions)
 
     def _version(self, node: yaml.Node | None) -> None:
         if node is None:

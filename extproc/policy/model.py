@@ -52,7 +52,8 @@ class Direction(Enum):
 class Threshold(Enum):
     """Sensitivity levels: a finding counts when its confidence is at least the value.
 
-    L1 keeps only the most certain findings; L4 keeps everything a detector reports.
+    L1 keeps only the most certain findings; L4 keeps everything a detector reports,
+    weak candidates under 0.5 included. A rule without a threshold acts from L3.
     """
 
     L1 = 0.9
@@ -218,6 +219,7 @@ class Policy:
     attribution: Attribution = Attribution()
     budgets: tuple[Budget, ...] = ()
     caps: tuple[Cap, ...] = ()
+    phone_regions: tuple[str, ...] | None = None  # None: extproc.detect.phones.DEFAULT_REGIONS
     lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     def at(self, entry: str, message: str) -> str:

@@ -10,9 +10,11 @@ than ``hold`` characters), so it is already decided.
 ``inspect(text) -> Inspected`` does the scanning and deciding (policy); this
 module only cuts and splices. ``hold`` is either that bound or a function
 giving, for the current text, the tail that could still become a match
-(``extproc.detect.tail``), which is usually only the last word. A few
-characters of already released text are kept as context (words like "SSN"
-before a value), never re-emitted.
+(``extproc.detect.tail``), which is usually only the last word. Already
+released text is kept as context, never re-emitted: as far back as the
+scanner looks for context (a field name such as ``secret_key =``, a word
+such as "SSN", an AWS key id 256 characters before the secret key that has
+no name), so a value is judged in a stream as it would be in one piece.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from extproc.detect.finding import Finding
+from extproc.detect.scanner import CONTEXT_REACH
 from extproc.policy.model import Action
 
-CONTEXT_KEEP = 64
+CONTEXT_KEEP = CONTEXT_REACH
 
 
 @dataclass(frozen=True, slots=True)

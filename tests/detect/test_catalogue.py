@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import unicodedata
 from types import ModuleType
 
 import pytest
@@ -25,6 +26,7 @@ PUBLIC_IDS = {
     "pii/iban",
     "secret/aws_access_key",
     "secret/aws_secret_key",
+    "secret/aws_session_token",
     "secret/github_token",
     "secret/jwt",
     "secret/private_key",
@@ -34,6 +36,8 @@ PUBLIC_IDS = {
     "secret/stripe_key",
     "secret/google_api_key",
 }
+
+WEAK = 0.5
 
 CASES = [
     pytest.param(spec.id, text, True, id=f"{spec.id}:example{i}")
@@ -50,7 +54,8 @@ CASES = [
 def test_examples_and_negatives(detector: str, text: str, expected: bool) -> None:
     mine = [f for f in SCANNER.scan(text) if f.detector == detector]
     if not expected:
-        assert mine == []
+        # A weak candidate (under 0.5: only an L4 rule acts on it) is no finding.
+        assert [f for f in mine if f.confidence >= WEAK] == []
         return
     assert len(mine) == 1
     # The finding covers the whole value: it is not glued to more of the same kind.
@@ -59,8 +64,16 @@ def test_examples_and_negatives(detector: str, text: str, expected: bool) -> Non
     assert value == value.strip()
     before = text[finding.start - 1] if finding.start else " "
     after = text[finding.end] if finding.end < len(text) else " "
-    assert not (before.isalnum() and value[0].isalnum())
-    assert not (after.isalnum() and value[-1].isalnum())
+    assert not (_word(before) and _word(value[0]))
+    assert not (_word(after) and _word(value[-1]))
+
+
+def _word(char: str) -> bool:
+    """A letter or digit of a script that separates words with spaces (CJK does not:
+    a value glued to Chinese text is still a whole value)."""
+    return char.isalnum() and not unicodedata.name(char, "").startswith(
+        ("CJK", "HIRAGANA", "KATAKANA", "HANGUL")
+    )
 
 
 def test_ids_are_the_public_names() -> None:
@@ -100,12 +113,17 @@ def test_published_test_values_are_detected(text: str, detector: str, value: str
         ("SSN: 123-45-6789", "pii/us_ssn", 0.95),
         ("number 123-45-6789", "pii/us_ssn", 0.7),
         ("ITIN: 912-70-1234", "pii/us_ssn", 0.6),
-        ("number 912-70-1234", "pii/us_ssn", None),
+        ("number 912-70-1234", "pii/us_ssn", 0.3),  # weak: L4 only
+        ("order 536228417", "pii/us_ssn", None),
+        ("ssn 536228417", "pii/us_ssn", 0.95),
         ("card 4111111111111111", "pii/credit_card", 1.0),
         ("order 4111111111111111", "pii/credit_card", 0.95),
         ("call (415) 555-2671", "pii/phone_number", 0.85),
         ("it was (415) 555-2671", "pii/phone_number", 0.5),
-        ("phone 4155552671", "pii/phone_number", 0.6),
+        ("phone 4155552671", "pii/phone_number", 0.85),
+        ("phone 2125550147", "pii/phone_number", 0.3),  # fiction: weak even after "phone"
+        ("it was 212-555-0147", "pii/phone_number", 0.3),  # weak: L4 only
+        ("it was 0.0.0.0", "pii/ip_address", 0.2),
         ("order 4155552671", "pii/phone_number", None),
         ("server 10.1.2.3", "pii/ip_address", 0.85),
         ("it was 10.1.2.3", "pii/ip_address", 0.5),

@@ -124,7 +124,11 @@ def test_context_raises_and_its_absence_lowers() -> None:
     assert confidence("reorder ORD-123456") == [0.4]  # a word inside another is not context
     far = "order " + "x" * 60 + " ORD-123456"
     assert confidence(far) == [0.4]  # beyond the 48-character window
-    assert confidence("ORD-123456 order") == [0.4]  # only words before the value count
+    assert confidence("ORD-123456 is the order") == [0.9]  # after it, same sentence
+    assert confidence("ORD-123456. Order more.") == [0.4]  # ... not the next sentence
+    assert confidence("I placed an order. Then ORD-123456 came") == [0.4]  # nor the one before
+    assert confidence('{"order": "x", "ref": "ORD-123456"}') == [0.4]  # another field's name
+    assert confidence("order_id: ORD-123456") == [0.9]  # its own field's name
 
 
 @pytest.mark.parametrize(
@@ -133,9 +137,11 @@ def test_context_raises_and_its_absence_lowers() -> None:
         ("SSN 123-45-6789", 0.95),  # valid range, context
         ("row 123-45-6789", 0.7),  # valid range, no context
         ("ssn: 987-65-4321", 0.6),  # ITIN range, context
-        ("row 987-65-4321", None),  # ITIN range, no context: not reported
+        ("row 987-65-4321", 0.3),  # ITIN range, no context: weak, L4 only
         ("social security 000-12-3456", 0.6),
-        ("ref 000-12-3456", None),
+        ("ref 000-12-3456", 0.3),
+        ("ref 536228417", None),  # bare: only with context
+        ('{"ssn": "536228417"}', 0.95),
         ("user_ssn=666-01-2345", 0.6),
     ],
 )

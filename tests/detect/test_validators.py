@@ -93,6 +93,11 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "+33 1 42 68 53 00",
             "+4915112345678",
             "+44(0)121 4960260",  # trunk prefix written in
+            "0151 23456789",  # national formats valid in a default region
+            "030 23125000",
+            "020 7946 0958",
+            "06 12 34 56 78",
+            "0049 151 23456789",
             "+49 (0) 5102 734646",
             "(415) 555-2671 x123",  # extensions
             "415-555-2671 ext. 12",
@@ -108,7 +113,61 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "+0 123 456 789",
             "+5 10 15",  # too short for E.164
             "+1234567890123456",  # too long for E.164
+            "2024-03-01 12",  # a date and an hour
+            "52 94 236 248",
+            "0000 000 000",
         ),
+    ),
+    "phone_with_context": (
+        (
+            "4155552671",  # after a context word a bare run counts
+            "015123456789",  # German mobile, trunk 0
+            "+44 20 7946 0958",
+            "02079460958",
+        ),
+        ("2125550147", "1234567", "2024-03-01", "+1 123 456 7890"),
+    ),
+    "phone_example": (
+        ("212-555-0147", "(212) 555-0199", "123-456-7890"),
+        ("+44 20 7946 0958", "123-45-6789", "2024-03-01 12"),
+    ),
+    "ssn_shape": (("912-34-5678", "000-12-3456", "536228417"), ("12345678", "1234567890")),
+    "personal_ip": (
+        ("10.1.2.3", "8.8.8.8", "192.168.1.20", "2a05:d018:76c:b685::1"),
+        (
+            "0.0.0.0",
+            "127.0.0.1",
+            "169.254.169.254",  # cloud metadata (link-local)
+            "fd00:ec2::254",
+            "255.255.255.0",  # netmask
+            "0.0.0.255",  # wildcard mask
+            "192.0.2.7",  # documentation ranges
+            "198.51.100.4",
+            "203.0.113.9",
+            "2001:db8::1",
+            "fe80::1",
+            "::1",
+            "224.0.0.251",
+            "1::2",  # a slice, not an address
+        ),
+    ),
+    "aws_secret": (
+        (
+            "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY",
+            "uV3F3YluFJax1cknvbcGwgjvx4QpvB+leU8dUj2o",
+        ),
+        (
+            "9fceb02d0ae598e95dc970b74767f19372d61af8",  # a git SHA: one case
+            "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+            "abcdefghijabcdefghijabcdefghijabcdefghij",
+        ),
+    ),
+    "aws_session_token": (
+        (
+            "IQoJb3JpZ2luX2Vj" + "EHAaCXVzLWVhc3QtMSJHMEUCIQDk9n2wVx7TqLq3pZ0YkA5bRc8mJ1uHf6sNvX4yW"
+            "tE2GwIgK3mPzQ8rT5vY1nB7xC2dF9gH4jL6kM0wS3aE5uI8oR0qogIIv",
+        ),
+        ("A" * 120, "IQoJb3JpZ2luX2Vj", "a" * 200),
     ),
     "jwt": (
         (

@@ -57,7 +57,7 @@ def test_first_matching_rule_decides_each_direction() -> None:
     assert action_for(policy, "no/such", REQ) is Action.OFF
     assert min_confidence_for(policy, "pii/email", RESP) == 0.9
     assert min_confidence_for(policy, "pii/email", REQ) == 0.5
-    assert min_confidence_for(policy, "secret/jwt", REQ) == 0.0  # no threshold: L4
+    assert min_confidence_for(policy, "secret/jwt", REQ) == 0.5  # no threshold: L3
     assert policy.detector_ids == BUILTIN_IDS
 
 

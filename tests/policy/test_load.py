@@ -16,7 +16,7 @@ RESPONSE_ACTIONS = "block, redact, mask, hash, log, off"
 SOURCES = "principal, jwt, api_key, address, host, route"
 TOP_KEYS = (
     "version, name, description, match, rules, custom_detectors, keyword_lists, allow_list, "
-    "redaction, hash_key_env, limits, attribution, budgets, caps"
+    "redaction, hash_key_env, limits, attribution, budgets, caps, phone_regions"
 )
 
 # fixture name -> the messages, in order; {f} stands for the fixture's path.
@@ -38,6 +38,7 @@ EXPECTED: dict[str, list[str]] = {
         "max_values, bulk_action)"
     ],
     "missing_rules": ["{f}:1: rules: required key is missing"],
+    "bad_phone_regions": ["{f}:3: phone_regions: unknown region(s) XX, UK (ISO 3166 codes)"],
     "wrong_version": ["{f}:1: version: unsupported version 2 (expected 1)"],
     "version_type": ["{f}:1: version: expected an integer, got a string"],
     "duplicate_key": ["{f}:6: rules[0].request: duplicate key (first at line 5)"],

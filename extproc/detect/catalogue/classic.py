@@ -10,11 +10,12 @@ detector                    validator     format    context  exact  invalid+ctx
 pii/email                   -             0.90      0.95     -      -
 pii/credit_card             luhn          0.95      1.00     -      -
 pii/us_ssn                  us_ssn        0.70      0.95     -      0.60
-pii/phone_number            phone         0.50      0.85     -      0.60
-pii/ip_address              ip_address    0.50      0.85     -      -
+pii/phone_number            phone         0.50      0.85     -      -
+pii/ip_address              personal_ip   0.50      0.85     -      -
 pii/iban                    iban          0.95      1.00     -      -
 secret/aws_access_key       aws_key_id    0.75      0.90     0.95   -
-secret/aws_secret_key       high_entropy  0.90      -        -      -
+secret/aws_secret_key       aws_secret    0.90      0.90     -      -
+secret/aws_session_token    aws_session_token  0.90  0.95  0.95  -
 secret/github_token         high_entropy  0.80      0.90     0.97   -
 secret/jwt                  jwt           0.90      0.95     -      -
 secret/private_key          -             0.99      -        -      -
@@ -27,10 +28,25 @@ secret/google_api_key       -             0.85      0.95     0.95   -
 
 "format": the value matches and passes its validator, no context word near.
 "exact": the value has the provider's exact published format.
-"invalid+ctx": the validator fails (an SSN in the ITIN range 9xx, a phone
-written as a bare digit run) but a context word is near; without one such a
-value is not reported at all. Negative context words right before a value
-drop it: "version 1.2.3.0" is no IP address, "EAN 4334751161885" no card.
+"invalid+ctx": the validator fails (an SSN in the ITIN range 9xx) but a
+context word is near. Context is a word in the value's field name (JSON key,
+assignment, CSV column, Kubernetes ``name:``) or in its sentence, before or
+after it (``extproc.detect.context``). Some shapes count only with context
+(``needs_context``: a bare nine-digit SSN, a bare phone digit run, an AWS
+secret key, which has no prefix of its own and also counts next to an AWS key
+id). Shapes that fail validation but are typed as examples every day are
+reported at 0.30, which only an L4 rule acts on: SSN shapes outside the SSA
+ranges, NANP shapes outside the numbering rules (555-01xx), and IP addresses
+that identify no one (loopback, link-local and metadata, documentation
+ranges, netmasks) at 0.20. Negative context words right before a value or in
+its field name drop it: "version 1.2.3.0" is no IP address, "EAN
+4334751161885" no card, a decimal ``trace_id`` no card.
+
+Digit groups may be separated by any short run of spaces (Unicode spaces are
+normalised to a space), ``.``, ``/``, ``+`` or a dash (Unicode dashes are
+normalised to ``-``), mixed within one value; card numbers and IBANs also by
+a line break, and digits may be spaced one by one. Checksums and ranges
+still decide.
 A value found in a decoded layer (percent, HTML entities, ``\\u``, base64)
 earns the same figures as in plain text.
 
@@ -103,6 +119,29 @@ _TOKEN_L = r"(?<![A-Za-z0-9_-])"
 _TOKEN_R = r"(?![A-Za-z0-9_-])"
 
 
+# One separator between digit groups, after normalisation (Unicode spaces are
+# " ", Unicode dashes "-"): a short run of spaces, or one of ". / + -" with at
+# most a space on each side; ``_SEP_WRAP`` also a line break and the next
+# line's indentation (long numbers hard-wrapped or pasted over two lines).
+_SEP = r"(?:[ \t]{1,3}|[ \t]?[-./+][ \t]?)"
+_SEP_WRAP = r"(?:[ \t]{1,3}|[ \t]?[-./+][ \t]?|[ \t]{0,2}\r?\n[ \t]{0,8})"
+_IBAN_SEP = r"(?:[ \t]{1,2}|[ \t]?-[ \t]?|[ \t]{0,2}\r?\n[ \t]{0,8})"
+# Phones: no "+" between groups (it starts an international number).
+_PSEP = r"(?:[ \t]{1,2}|[ \t]?[-./][ \t]?)"
+# ... and numbers without a trunk 0 not with dots (IPv4 addresses, versions).
+_GSEP = r"(?:[ \t]{1,2}|[ \t]?-[ \t]?)"
+
+
+# A letter or digit of a script that separates words with spaces: CJK text
+# glued to a value ("卡号4111...谢谢") is no part of it.
+_W = r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"
+
+# E-mail local parts: ASCII and the letters of Latin, Greek and Cyrillic
+# script, not CJK (which, glued before an address, is not part of it).
+_LOCAL_START = r"A-Za-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
+_LOCAL = _LOCAL_START + r"._%+\-"
+
+
 def _starts(prefix: str) -> str:
     """``prefix`` as a token start: the literal first, then a look back past it."""
     return rf"{prefix}(?<![A-Za-z0-9_-]{prefix})"
@@ -111,20 +150,52 @@ def _starts(prefix: str) -> str:
 EMAIL = DetectorSpec(
     id="pii/email",
     pattern=(
-        r"(?=[A-Za-z0-9])(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
-        r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}"
-        r"(?!(?:png|jpe?g|gif|svg|webp)\b)[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9]|:[\w~/])"
+        # The local part: ASCII and the letters of alphabetic scripts, not CJK
+        # ("请联系jane@..." starts at "j"); not after "/" (Kerberos service
+        # principals, paths).
+        # Not the user of a URL ("https://deploy@host/...").
+        rf"(?=[{_LOCAL}])(?<![{_LOCAL}/])(?<!://)[{_LOCAL_START}][{_LOCAL}]{{0,63}}@"
+        # Not an image density suffix ("logo@2x.avif", "icon@1.5x.png").
+        r"(?![0-9]{1,2}(?:\.[0-9]{1,2})?x\.)"
+        # Labels of letters in any script (IDN), digits and inner hyphens.
+        r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.){1,8}"
+        r"(?!(?:png|jpe?g|gif|svg|webp|avif|heic|heif|bmp|tiff?|ico|jxl|apng"
+        r"|local|localdomain|internal|lan|corp|home|intranet|intra|private|test|invalid"
+        r"|localhost|arpa)(?![A-Za-z]))"
+        # The top-level domain: ASCII letters (CJK text may follow glued on),
+        # an IDN label in punycode, or letters of another script.
+        r"(?:[A-Za-z]{2,24}(?![A-Za-z0-9_-]|\.[A-Za-z0-9]|:[\w~/])"
+        r"|xn--[A-Za-z0-9-]{2,59}(?![\w-])"
+        r"|(?=[^\W\d_]{0,23}[^\W\d_A-Za-z])[^\W\d_]{2,24}(?![\w-]))"
     ),
     keywords=("@",),
-    gate=r"[A-Za-z0-9._%+-]@[A-Za-z0-9]",
+    gate=r"[0-9A-Za-z._%+\x{80}-\x{10FFFF}-]@[0-9A-Za-z\x{80}-\x{10FFFF}]",
     confidence=0.9,
     context=("email", "e-mail", "mail", "contact", "reach"),
+    # Commands and Kerberos: "ssh deploy@web1", "kinit alice@EXAMPLE.COM".
+    negative_context=(
+        "ssh",
+        "scp",
+        "sftp",
+        "rsync",
+        "mosh",
+        "ssh-copy-id",
+        "kinit",
+        "klist",
+        "kvno",
+        "kadmin",
+        "principal",
+        "keytab",
+    ),
     context_confidence=0.95,
     max_len=254,
     examples=(
         "Contact me at jane.doe@example.com please",
         "email: j.smith+billing@mail.example.co.uk.",
         "<ops-team@corp-example.io>",
+        "请联系jane.doe@example.com谢谢",
+        "écrivez à josé.garcía@correo.es",
+        "jane\uff20example\uff0ecom",  # full-width from an input method
     ),
     negatives=(
         "the retina asset is icon@2x.png",
@@ -133,6 +204,11 @@ EMAIL = DetectorSpec(
         "ssh admin@localhost",
         "see @@ -12,7 +12,9 @@ in the diff",
         "git clone git@github.com:org/repo.git",
+        "logo@2x.avif and hero@3x.webp",
+        "ssh deploy@web01.prod.internal",
+        "ssh -i ~/.ssh/id_ed25519 ubuntu@ci-runner.example.com",
+        "kinit alice@EXAMPLE.COM",
+        "HTTP/web01.example.com@EXAMPLE.COM",
     ),
     builtin=True,
 )
@@ -140,22 +216,54 @@ EMAIL = DetectorSpec(
 CREDIT_CARD = DetectorSpec(
     id="pii/credit_card",
     pattern=(
-        r"(?=[0-9])(?<![\w+-])(?:"
-        # 4-4-4-4 (13..16) and 4-6-5 (Amex), 4-6-4 (Diners). A separator may be
-        # missing (a zero-width space in its place, once dropped, leaves none).
-        r"[0-9]{4}(?:[ -]?[0-9]{4}){2}[ -]?[0-9]{1,4}"
-        r"|[0-9]{4}[ -]?[0-9]{6}[ -]?[0-9]{4,5}"
+        # Magnetic stripe track 1 ("%B<PAN>^NAME^..."): glued to its markers.
+        r"(?<=%B)[0-9]{12,19}(?=\^)|"
+        # Not inside a list of numbers ("... 3208 3848 4488 5128 5768 ...").
+        rf"(?=[0-9])(?<!{_W}|[+./-])(?<![0-9][ \t])(?:"
+        # 4-4-4-4 (13..16) and 4-6-5 (Amex), 4-6-4 (Diners), any separators,
+        # mixed. A separator may be missing (a zero-width space in its place,
+        # once dropped, leaves none).
+        rf"[0-9]{{4}}(?:{_SEP_WRAP}?[0-9]{{4}}){{2}}{_SEP_WRAP}?[0-9]{{1,4}}"
+        rf"|[0-9]{{4}}{_SEP_WRAP}?[0-9]{{6}}{_SEP_WRAP}?[0-9]{{4,5}}"
+        # Digits spaced one by one.
+        r"|[0-9](?:[ .-][0-9]){11,18}(?![ .-][0-9])"
+        # A run broken by a line anywhere.
+        r"|[0-9]{2,17}[ \t]{0,2}\r?\n[ \t]{0,8}[0-9]{2,17}"
         r"|[0-9]{12,19}"
-        r")(?![0-9]|-[0-9])"
+        r")(?![0-9]|[-./+][0-9])"
     ),
     validator="luhn",
     confidence=0.95,
     context=("card", "credit", "debit", "visa", "mastercard", "amex", "cc", "pan", "payment"),
     context_confidence=1.0,
     # Barcodes: an EAN-13 from 40-44 (Germany) is a 13-digit "Visa" one time in ten.
-    negative_context=("ean", "gtin", "upc", "isbn", "barcode", "sku"),
-    max_len=23,
-    prefilter=r"[0-9](?:[ -]?[0-9]){11}",
+    # Decimal trace and span ids (OpenTelemetry, Datadog) under their field names.
+    negative_context=(
+        "ean",
+        "gtin",
+        "upc",
+        "isbn",
+        "barcode",
+        "sku",
+        "trace",
+        "span",
+        "trace_id",
+        "traceid",
+        "span_id",
+        "spanid",
+        "parent_id",
+        "parentid",
+    ),
+    max_len=48,
+    # Twelve digits at least, in one of the pattern's layouts.
+    prefilter=(
+        r"[0-9]{4}[ \t./+\r\n-]{0,12}[0-9]{4}[ \t./+\r\n-]{0,12}[0-9]{4}"
+        r"|[0-9]{4}[ \t./+\r\n-]{0,12}[0-9]{6}[ \t./+\r\n-]{0,12}[0-9]{4}"
+        r"|[0-9](?:[ .-][0-9]){11}|"
+        + "|".join(
+            f"[0-9]{{{k}}}[ \\t]{{0,2}}\\r?\\n[ \\t]{{0,8}}[0-9]{{{12 - k}}}" for k in range(2, 11)
+        )
+    ),
     examples=(
         "card 4111 1111 1111 1111 exp 12/29",
         "paid with 5555-5555-5555-4444 yesterday",
@@ -166,6 +274,10 @@ CREDIT_CARD = DetectorSpec(
         "diners 3852 0000 0232 37",
         "pasted as 4111\u200b1111 1111 1111",
         "mc 2223000048400011 (2-series)",
+        "card 4111.1111.1111.1111",
+        "card 4111 1111\n1111 1111 thanks",
+        "cc: 4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+        "card 4111\u20131111\u20141111\u22121111",
     ),
     negatives=(
         "Order number 1234567812345678 has shipped",
@@ -176,26 +288,61 @@ CREDIT_CARD = DetectorSpec(
         "ref 0000 0000 0000 0000",
         "4111-1111-1111-1111-2222",
         "EAN 4334751161885",
+        '{"traceId": "4111111111111111", "name": "GET /"}',
+        "dd.trace_id=4012888888881881 dd.span_id=12",
     ),
     builtin=True,
 )
 
 US_SSN = DetectorSpec(
     id="pii/us_ssn",
-    pattern=r"(?=[0-9])(?<![\w-])[0-9]{3}(?P<sep>[- ])[0-9]{2}(?P=sep)[0-9]{4}(?![\w]|-[0-9])",
+    pattern=(
+        rf"(?=[0-9])(?<!{_W}|[+./-])(?:"
+        rf"[0-9]{{3}}{_SEP}[0-9]{{2}}{_SEP}[0-9]{{4}}"
+        r"|[0-9](?:[ .-][0-9]){8}(?![ .-][0-9])"  # spaced one by one
+        r"|[0-9]{9}"  # bare: only with context
+        rf")(?!{_W}|[-./+][0-9])"
+    ),
     validator="us_ssn",
     confidence=0.7,
-    context=("ssn", "ss#", "social security", "itin", "tax id", "taxpayer", "tin"),
+    context=(
+        "ssn",
+        "ss#",
+        "ssn#",
+        "social security",
+        "social",
+        "itin",
+        "tax id",
+        "taxpayer",
+        "tin",
+        "tax identification",
+    ),
     context_confidence=0.95,
     invalid_confidence=0.6,
-    max_len=11,
-    prefilter=r"[0-9]{3}[ -][0-9]{2}[ -][0-9]{4}",
+    needs_context=r"[0-9]{9}",
+    weak_validator="ssn_shape",
+    weak_confidence=0.3,
+    max_len=24,
+    prefilter=(
+        r"[0-9]{3}[ \t./+-]{1,3}[0-9]{2}[ \t./+-]{1,3}[0-9]{4}|[0-9](?:[ .-][0-9]){8}|[0-9]{9}"
+    ),
+    # A bare run counts only with a context word (before or after it) or a
+    # field name, which holds one of these words.
+    gate=(
+        r"[0-9]{3}[ \t./+-]{1,3}[0-9]{2}[ \t./+-]{1,3}[0-9]{4}|[0-9](?:[ .-][0-9]){8}"
+        r"|(?i:ssn|ss#|social|itin|tax|tin)[\s\S]*[0-9]{9}"
+        r"|[0-9]{9}[\s\S]*(?i:ssn|ss#|social|itin|tax|tin)"
+    ),
     examples=(
         "SSN: 123-45-6789",
         "her number is 212-09-7694 I think",
         "ITIN 912-70-1234 for the filing",
         "social security no. 666-12-3456",
         "tax id 123 45 6789",
+        '{"name": "Ann", "ssn": "536228417"}',
+        "536228417 is my SSN",
+        "ssn 536.22.8417",
+        "SSN 5 3 6 2 2 8 4 1 7",
     ),
     negatives=(
         "reference 987-65-4321 in the ledger",
@@ -204,34 +351,123 @@ US_SSN = DetectorSpec(
         "on 2024-01-15 we shipped",
         "part no. 123-45-67890",
         "room 123-45-6789-1",
+        "order 536228417 shipped",
+        "My SSN is on file. Order 536228417 shipped.",
     ),
     builtin=True,
+)
+
+_PHONE_WORDS = (
+    "phone|tel|call|mobil|cell|fax|sms|whatsapp|ph|mob|contact|text|reach|ring|number|msisdn"
+    "|handy|dial|portable|landline|office|b\\x{fc}ro|tlf|m\\x{f3}vil|cellulare|rufnummer"
+    "|num|t\\x{e9}l"
 )
 
 PHONE_NUMBER = DetectorSpec(
     id="pii/phone_number",
     pattern=(
-        r"(?=[0-9+(])(?<![\w+.-])(?:"
-        # International: +country, an optional (0) trunk prefix, groups in any
-        # grouping (the validator counts the digits).
-        r"\+[1-9][0-9]{0,13}(?:[ ]?\(0\))?(?:[ .-]?\([0-9]{1,5}\)|[ .-]?[0-9]{1,12}){0,6}+"
+        # Not the seconds of a time ("04:41:03.006560").
+        rf"(?=[0-9+(])(?<!{_W}|[+./-])(?<![0-9]:)"
+        # Not a signed coordinate or score ("+48.858370", "+2.5").
+        r"(?![+-][0-9]{1,3}\.[0-9]{2,}(?![0-9]*[ /-][0-9]))"
+        r"(?:"
+        # International: + or 00, country code, an optional (0) trunk prefix,
+        # groups in any grouping (the validator counts the digits).
+        r"(?:\+|00)[1-9][0-9]{0,13}(?:[ ]?\(0\))?"
+        r"(?:[ .\-/]{0,2}\([0-9]{1,5}\)|[ .\-/]{0,2}[0-9]{1,12}){0,6}+"
+        # NANP.
         r"|(?:1[ .-]?)?(?:\([0-9]{3}\)[ .-]?|[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4}"
-        r"|1?[0-9]{10}"
-        r")(?:[ ]?(?:x|ext\.?)[ ]?[0-9]{1,5})?(?![\w-]|\.[0-9])"
+        # National with a trunk 0: (030) 1234567, 0151 23456789, 06 12 34 56 78.
+        rf"|(?:\(0[0-9]{{1,5}}\)|0[0-9]{{1,5}})(?:{_PSEP}?[0-9]{{2,8}}){{1,5}}"
+        # National without one: 612 34 56 78, 912 345 678, 333 123 4567.
+        rf"|[1-9][0-9]{{1,3}}(?:{_GSEP}[0-9]{{2,4}}){{3,4}}"
+        rf"|[1-9][0-9]{{1,3}}{_GSEP}[0-9]{{3}}{_GSEP}[0-9]{{3,4}}"
+        # A bare run: only with context.
+        r"|[0-9]{7,15}"
+        r")(?:[ ]?(?:x|ext\.?)[ ]?[0-9]{1,5})?"
+        rf"(?!{_W}|-|[./][0-9])"
     ),
     validator="phone",
+    context_validator="phone_with_context",
+    weak_validator="phone_example",
+    weak_confidence=0.3,
+    needs_context=r"[0-9]{7,15}",
     confidence=0.5,
-    context=("phone", "tel", "telephone", "call", "mobile", "cell", "fax", "sms", "whatsapp"),
+    context=(
+        "phone",
+        "tel",
+        "tel.",
+        "telephone",
+        "call",
+        "mobile",
+        "cell",
+        "fax",
+        "sms",
+        "whatsapp",
+        "ph",
+        "mob",
+        "contact",
+        "text me",
+        "reach me",
+        "ring me",
+        "my number",
+        "number is",
+        "msisdn",
+        "handy",
+        "telefon",
+        "telefono",
+        "téléphone",
+        "portable",
+        "landline",
+        "dial",
+        "office",
+        "büro",
+        "tlf",
+        "móvil",
+        "cellulare",
+        "rufnummer",
+        "numéro",
+        "número",
+        "numero",
+    ),
     context_confidence=0.85,
-    invalid_confidence=0.6,
+    negative_context=(
+        "clause",
+        "section",
+        "sec.",
+        "§",
+        "isbn",
+        "issn",
+        "doi",
+        "pmid",
+        "version",
+        "build",
+        "patent",
+        "docket",
+        "serial",
+        "zip",
+        "postal",
+        "postcode",
+        "ma",
+        "ca",
+        "ny",
+        "tx",
+    ),
     max_len=40,
-    prefilter=r"[0-9]{3}[ .)-]{0,2}[0-9]{3}|\+[0-9]",
-    # A bare digit run fails the validator: it counts only after a context word
-    # (anywhere before it here, so that the gate also holds on a raw JSON body,
-    # whose punctuation lengthens the distance).
+    prefilter=(
+        r"[0-9]{3}[ \t./)-]{0,3}[0-9]{3}|\+[0-9]|00[1-9]|\(0[0-9]{1,5}\)"
+        r"|0[0-9]{1,5}[ \t./-]{1,3}[0-9]{2}"
+        r"|[0-9]{2,4}[ \t./-]{1,3}[0-9]{2,4}[ \t./-]{1,3}[0-9]{2,4}[ \t./-]{1,3}[0-9]{2}"
+        r"|[0-9]{7}"
+    ),
+    # A bare digit run counts only with a context word, before or after it
+    # (anywhere here, so that the gate also holds on a raw JSON body, whose
+    # punctuation lengthens the distance).
     gate=(
-        r"\+[0-9]|[0-9]{3}[ .)-]{1,2}[0-9]{3}"
-        r"|(?i:phone|tel|call|mobile|cell|fax|sms|whatsapp)[\s\S]*[0-9]{6}"
+        r"\+[0-9]|00[1-9]|\(0[0-9]{1,5}\)|[0-9]{3}[ \t./)-]{1,3}[0-9]{3}"
+        r"|(?:^|[^\w+./-])0[0-9]+[ \t./-]{1,3}[0-9]{2}"
+        r"|[0-9]{2,4}[ \t./-]{1,3}[0-9]{2,4}[ \t./-]{1,3}[0-9]{2,4}[ \t./-]{1,3}[0-9]{2}"
+        rf"|(?i:{_PHONE_WORDS})[\s\S]*[0-9]{{7}}|[0-9]{{7}}[\s\S]*(?i:{_PHONE_WORDS})"
     ),
     examples=(
         "call me at (415) 555-2671 tomorrow",
@@ -243,6 +479,11 @@ PHONE_NUMBER = DetectorSpec(
         "+44(0)121 4960260 (switchboard)",
         "Tel +31260-181590",
         "ring 415-555-2671 x204 today",
+        "Mobil: 0151 23456789",
+        "ring me on 020 7946 0958",
+        "4155552671 is my cell",
+        "appelez le 06 12 34 56 78",
+        "whatsapp +49\u00a0151\u200912345678",
     ),
     negatives=(
         "[build 4821] finished 2024-03-01 12:34:56, exit 0, took 1712345678 ms",
@@ -253,6 +494,9 @@ PHONE_NUMBER = DetectorSpec(
         "version 10.0.19045.2364",
         "uuid 123e4567-e89b-12d3-a456-426614174000",
         "ISBN 978-0-306-40615-7, printed 2019-04-12",
+        "I will call you. The build took 1712345678 ms",
+        "location +48.858370,+2.294481",
+        "score +12.5 and -3.25",
     ),
     builtin=True,
 )
@@ -261,24 +505,79 @@ IP_ADDRESS = DetectorSpec(
     id="pii/ip_address",
     pattern=(
         r"(?=[0-9A-Fa-f:])(?<![\w.:])(?:"
-        r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?!\w|\.[0-9])"
+        # Not a package version ("(6.9.7.1-2)", "1.2.3.4+dfsg", "1.2.3.4~rc1").
+        r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?!\w|\.[0-9]|-[0-9]{1,3}(?![0-9.])|[~+][0-9A-Za-z])"
         r"|(?:[0-9A-Fa-f]{0,4}:){2,7}+(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f]{1,4})?"
         r"(?![\w:]|\.[0-9A-Za-z])"
         r")"
     ),
-    validator="ip_address",
+    validator="personal_ip",
+    # Loopback, link-local, documentation ranges, netmasks: only at L4.
+    weak_validator="ip_address",
+    weak_confidence=0.2,
     confidence=0.5,
     context=("ip", "ips", "ipv4", "ipv6", "host", "server", "address", "addr", "gateway", "dns"),
     context_confidence=0.85,
-    negative_context=("version", "ver", "release", "build", "firmware", "assemblyversion"),
+    negative_context=(
+        "version",
+        "ver",
+        "release",
+        "build",
+        "firmware",
+        "assemblyversion",
+        "assemblyfileversion",
+        "fileversion",
+        "productversion",
+        "standards-version",
+        "section",
+        "sec.",
+        "chapter",
+        "clause",
+        "rfc",
+        "§",
+        "oid",
+        "step",
+        "figure",
+        "table",
+        "v",
+        "rev",
+        "revision",
+        "==",
+        ">=",
+        "<=",
+        "~=",
+        "!=",
+    ),
+    # Changelogs: "Changes in 1.2.0.2", "Bump Standards-Version to 4.6.0.1".
+    negative_window=(
+        "version",
+        "versions",
+        "release",
+        "released",
+        "changes in",
+        "changelog",
+        "bump",
+        "bumped",
+        "upgrade",
+        "upgraded",
+        "downgrade",
+        "requires",
+        "required",
+        "depends",
+        "policy",
+        "revert",
+        "reverted",
+        "compliance",
+    ),
     max_len=45,
     prefilter=r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|:[0-9A-Fa-f]{0,4}:",
     examples=(
         "server ip 192.168.1.20 is down",
-        "ping 2001:db8:85a3::8a2e:370:7334 now",
-        "Reached 203.0.113.7.",
-        "link-local fe80::1ff:fe23:4567:890a%eth0",
-        "mapped ::ffff:198.51.100.4 address",
+        "ping 2a05:d018:85a3::8a2e:370:7334 now",
+        "Reached 52.94.236.248.",
+        "[2a05:d018:76c:b685::1]:443",
+        "node 2600:1f18:24c8:3e00::7a%eth0",
+        "mapped ::ffff:52.94.236.248 address",
     ),
     negatives=(
         "Microsoft Windows version 10.0.19045.2364",
@@ -292,6 +591,14 @@ IP_ADDRESS = DetectorSpec(
         "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
         "AssemblyVersion 1.0.0.0",
         '{"version": "2.4.1.0"}',
+        "__version__ = '4.0.1.2'",
+        "<FileVersion>10.0.1.5</FileVersion>",
+        "Standards-Version: 4.6.2.0",
+        "imagemagick (6.9.7.4-2) unstable; urgency=low",
+        "xs[1::2] and A::f and 0xdead::beef",
+        "see section 3.2.1.4 of the spec",
+        "Changes in 1.2.0.2 (13 July 2003)",
+        "* Bump Standards-Version to 4.6.0.1, no changes needed",
     ),
     builtin=True,
 )
@@ -299,21 +606,28 @@ IP_ADDRESS = DetectorSpec(
 IBAN = DetectorSpec(
     id="pii/iban",
     pattern=(
-        r"(?=[A-Z])(?<![A-Za-z0-9])(?:"
-        r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}"
-        r"|[A-Z]{2}[0-9]{2}(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?"
-        r")(?![A-Za-z0-9])"
+        # Any case, compact or in groups of any size separated by a space, a
+        # dash or a line break; after the first, a group holds a digit in its
+        # first four characters, so words after an IBAN are not taken in.
+        r"(?=[A-Za-z])(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}"
+        rf"(?:{_IBAN_SEP}?[A-Za-z0-9]{{1,34}})"
+        rf"(?:{_IBAN_SEP}?(?=[A-Za-z]{{0,3}}[0-9])[A-Za-z0-9]{{1,34}}){{0,9}}"
+        r"(?![A-Za-z0-9])"
     ),
     validator="iban",
     confidence=0.95,
     context=("iban", "account", "bank", "transfer", "sepa", "bic"),
     context_confidence=1.0,
-    max_len=42,
-    prefilter=r"[A-Z]{2}[0-9]{2} ?[A-Z0-9]{4}",
+    max_len=60,
+    prefilter=r"[A-Za-z]{2}[0-9]{2}(?:[ \t\r\n-]{0,10}[A-Za-z0-9]){11}",
     examples=(
         "IBAN DE89 3704 0044 0532 0130 00 please",
         "pay GB82WEST12345698765432 today",
         "NL91 ABNA 0417 1643 00",
+        "iban: de89 3704 0044 0532 0130 00, thanks",
+        "IBAN DE89-3704-0044-0532-0130-00",
+        "to DE89 370 400 440 532 013 000 by Friday",
+        "IBAN FR14 2004 1010 0505\n0001 3M02 606",
     ),
     negatives=(
         "IBAN DE89 3704 0044 0532 0130 01",
@@ -359,33 +673,82 @@ AWS_ACCESS_KEY = DetectorSpec(
 # the name it is given makes it one (in config files, env vars, JSON, CLI output).
 AWS_SECRET_KEY = DetectorSpec(
     id="secret/aws_secret_key",
-    pattern=(
-        r"(?i:aws[_-]?secret[_-]?(?:access[_-]?)?key|secret[_ -]?access[_ -]?key)"
-        r"[\"']?\s{0,4}(?:[:=]|=>|:=)?\s{0,4}[\"']?"
-        r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
-    ),
-    keywords=(
-        "secret_access_key",
-        "secretaccesskey",
-        "secret access key",
-        "secret-access-key",
-        "aws_secret",
-        "aws-secret",
-        "awssecret",
-    ),
-    validator="high_entropy",
+    pattern=r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])",
+    validator="aws_secret",
     confidence=0.9,
-    max_len=100,
+    # Any name that says secret (``secret_key``, ``SecretAccessKey``,
+    # ``AWS_SECRET``, a CSV column "Secret access key"), or an AWS key id
+    # within 256 characters (``aws iam`` text output, a pasted pair).
+    context=("secret", "secret key", "secretkey", "secretaccesskey", "aws secret"),
+    context_confidence=0.9,
+    needs_context=r"[\s\S]*",
+    companion=r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])",
+    max_len=40,
+    prefilter=r"[A-Za-z0-9/+]{40}",
+    gate=(
+        r"(?i:secret)[\s\S]*[A-Za-z0-9/+]{40}|[A-Za-z0-9/+]{40}[\s\S]*(?i:secret)"
+        r"|(?:AKIA|ASIA)[A-Z2-7]{16}"
+    ),
     examples=(
         "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY",  # AWS docs
         'export AWS_SECRET_ACCESS_KEY="' + "Wk7nowZ7I4qyjmpYt3cY" + 'PtxLKvMEZm0TrIQAd7xI"',
         '{"AccessKeyId": "ASIA...", "SecretAccessKey": "' + _AWS_SECRET + '"}',
+        'secret_key = "' + _AWS_SECRET + '"',
+        "AWS_SECRET=" + _AWS_SECRET,
+        "- name: AWS_SECRET\n  value: " + _AWS_SECRET,
+        "User name,Access key ID,Secret access key\nbob,AKIA...," + _AWS_SECRET,
+        "ACCESSKEY\tAKIA" + "Q3EGRIC4M5LDTXNV\t2024-05-01T10:00:00Z\t" + _AWS_SECRET + "\tActive",
     ),
     negatives=(
         "aws_secret_access_key = <your secret key here>",
         "aws_secret_access_key=XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
-        "secret sauce " + _AWS_SECRET,
+        "the sauce " + _AWS_SECRET,
+        "secret: 9fceb02d0ae598e95dc970b74767f19372d61af8",
         "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
+    ),
+    builtin=True,
+)
+
+# An STS session token: long base64 that starts with the encoding of its own
+# header; others only under a name that says session or security token.
+_STS_PREFIX = r"(?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdz|FQoGZXIvYXdz|AgoJb3JpZ2luX2Vj)"
+_SESSION_TOKEN = "IQoJb3JpZ2luX2Vj" + (
+    "EHAaCXVzLWVhc3QtMSJHMEUCIQDk9n2wVx7TqLq3pZ0YkA5bRc8mJ1uHf6sNvX4yWtE2GwIgK3mPz"
+    "Q8rT5vY1nB7xC2dF9gH4jL6kM0wS3aE5uI8oR0qogIIv///////////ARAAGgw2NzE0NjM1MjA4Nj"
+)
+
+AWS_SESSION_TOKEN = DetectorSpec(
+    id="secret/aws_session_token",
+    pattern=r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{100,4096}={0,2}(?![A-Za-z0-9/+=])",
+    keywords=(
+        "session_token",
+        "sessiontoken",
+        "session token",
+        "session-token",
+        "security_token",
+        "securitytoken",
+        "security-token",
+        "iqojb3jpz2lux2vj",
+        "fwogzxivyxdz",
+        "fqogzxivyxdz",
+        "agojb3jpz2lux2vj",
+    ),
+    validator="aws_session_token",
+    confidence=0.9,
+    context=("session token", "security token", "sessiontoken", "securitytoken"),
+    context_confidence=0.95,
+    needs_context=rf"(?!{_STS_PREFIX})[\s\S]*",
+    exact=rf"{_STS_PREFIX}[A-Za-z0-9/+]{{84,4080}}={{0,2}}",
+    exact_confidence=0.95,
+    max_len=4200,
+    examples=(
+        f"aws_session_token = {_SESSION_TOKEN}",
+        f'"SessionToken": "{_SESSION_TOKEN}"',
+        f"token {_SESSION_TOKEN}",
+    ),
+    negatives=(
+        "aws_session_token = <paste the token>",
+        "session token " + "A" * 120,
     ),
     builtin=True,
 )
@@ -604,6 +967,7 @@ CLASSIC: tuple[DetectorSpec, ...] = (
     IBAN,
     AWS_ACCESS_KEY,
     AWS_SECRET_KEY,
+    AWS_SESSION_TOKEN,
     GITHUB_TOKEN,
     JWT,
     PRIVATE_KEY,
