@@ -8,21 +8,19 @@ from __future__ import annotations
 import base64
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from extproc.demo.upstream import Reply, openai_sse
-from harness.stack import Stack, running_stack
-
-pytestmark = pytest.mark.e2e
+from harness.stack import Stack
+from tests.e2e.conftest import StackFor, chat, post, sent_json
 
 POLICY = Path(__file__).resolve().parents[2] / "policies" / "default.yaml"
 # Random values, never issued (written in pieces so that scanners leave this file alone).
 KEY_ID = "AKIA" + "Q3EGRIC4M5LDTXNV"
-SECRET = "Zt9pQ2vL8xR4mK7wB1nC5hJ3" + "gF6dS0aYeU2iO8uTq/+Xp"[:16]
+SECRET = "Zt9pQ2vL8xR4mK7wB1nC5hJ3" + "gF6dS0aYeU2iO8uT"
 SSN = "536" + "228417"
 CARD = "4929 3813 " + "3056 2186"
 MOBILE = "0151 2" + "3456789"
@@ -30,21 +28,13 @@ TOKEN = "ghp_" + "RVDoi5IS8Dsa3NNk1dyqTmuhdh2DkdrCzMur"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("notations"), policy=POLICY) as s:
-        yield s
+def stack(stack_for: StackFor) -> Stack:
+    return stack_for(policy=POLICY)
 
 
-def chat(content: str) -> dict[str, object]:
-    return {"model": "demo", "messages": [{"role": "user", "content": content}]}
-
-
-def post(stack: Stack, body: object) -> httpx.Response:
-    return httpx.post(f"{stack.url}/v1/chat/completions", json=body, timeout=10)
-
-
-def upstream_text(stack: Stack) -> str:
-    return stack.upstream.received[-1].body.decode()
+def content(stack: Stack) -> str:
+    text: str = sent_json(stack)["messages"][0]["content"]
+    return text
 
 
 def pieces(text: str, seed: int) -> list[str]:
@@ -108,17 +98,15 @@ def test_a_pasted_json_record_has_its_bare_ssn_redacted(stack: Stack) -> None:
     record = json.dumps({"name": "Ann Lee", "ssn": SSN, "plan": "gold"})
     r = post(stack, chat(f"Fix this record: {record}"))
     assert r.status_code == 200, stack.logs()
-    got = upstream_text(stack)
-    assert SSN not in got
-    assert "[REDACTED:pii/us_ssn]" in json.loads(got)["messages"][0]["content"]
+    assert SSN not in stack.upstream.received[-1].body.decode()
+    assert "[REDACTED:pii/us_ssn]" in content(stack)
 
 
 def test_a_json_body_field_named_ssn_is_redacted(stack: Stack) -> None:
     stack.upstream.script = None
     r = post(stack, {"model": "demo", "ssn": SSN, "messages": [{"role": "user", "content": "hi"}]})
     assert r.status_code == 200, stack.logs()
-    got = json.loads(upstream_text(stack))
-    assert got["ssn"] == "[REDACTED:pii/us_ssn]"
+    assert sent_json(stack)["ssn"] == "[REDACTED:pii/us_ssn]"
 
 
 def test_a_card_split_by_a_line_break_is_redacted(stack: Stack) -> None:
@@ -126,18 +114,17 @@ def test_a_card_split_by_a_line_break_is_redacted(stack: Stack) -> None:
     split = CARD[:9] + "\n" + CARD[10:]
     r = post(stack, chat(f"The number on the form was\n{split}\nexpiring 04/29."))
     assert r.status_code == 200, stack.logs()
-    content = json.loads(upstream_text(stack))["messages"][0]["content"]
-    assert "[REDACTED:pii/credit_card]" in content
-    assert "3813" not in content and "2186" not in content
-    assert "expiring 04/29." in content
+    sent = content(stack)
+    assert "[REDACTED:pii/credit_card]" in sent
+    assert "3813" not in sent and "2186" not in sent
+    assert "expiring 04/29." in sent
 
 
 def test_a_german_mobile_number_is_redacted(stack: Stack) -> None:
     stack.upstream.script = None
     r = post(stack, chat(f"Ruf mich an unter {MOBILE}, danke!"))
     assert r.status_code == 200, stack.logs()
-    content = json.loads(upstream_text(stack))["messages"][0]["content"]
-    assert content == "Ruf mich an unter [REDACTED:pii/phone_number], danke!"
+    assert content(stack) == "Ruf mich an unter [REDACTED:pii/phone_number], danke!"
 
 
 def test_a_base64_wrapped_env_file_with_a_github_token_is_blocked(stack: Stack) -> None:
