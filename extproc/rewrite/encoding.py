@@ -8,7 +8,7 @@ import zlib
 from typing import Any, Protocol
 
 try:  # optional
-    import brotli as _brotli  # type: ignore[import-not-found,unused-ignore]
+    import brotli as _brotli  # type: ignore[import-not-found,import-untyped,unused-ignore]
 except ImportError:  # pragma: no cover - depends on the environment
     _brotli = None
 
