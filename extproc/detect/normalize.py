@@ -81,7 +81,21 @@ def _table() -> dict[str, str]:
 _MAP = _table()
 _MAPPED = "".join(sorted(_MAP))
 # [^\D0-9]: a decimal digit that is not an ASCII one.
-_SPECIAL = re.compile(f"[{_DROP}]+|[^\\D0-9]|[{re.escape(_MAPPED)}]")
+_SPECIAL = re.compile(f"[{_DROP}]|[^\\D0-9]|[{re.escape(_MAPPED)}]")
+_DROPS = re.compile(f"[{_DROP}]+")
+
+
+def _translation() -> dict[int, str]:
+    """One table for ``str.translate``: every one-for-one replacement, digits included."""
+    table = {ord(c): t for c, t in _MAP.items()}
+    for code in range(0x80, 0x20000):  # every Unicode decimal digit lies below U+20000
+        char = chr(code)
+        if char.isdecimal():
+            table[code] = str(unicodedata.decimal(char))
+    return table
+
+
+_TRANSLATE = _translation()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,21 +121,13 @@ class Normalized:
         return self.shifts[index] if index >= 0 else 0
 
 
-def fold_char(char: str) -> str:
-    """What ``normalize`` makes of one character ("" if it drops it)."""
-    if _DROP_RE.match(char):
-        return ""
-    if char.isdigit() and not char.isascii():
-        try:
-            return str(unicodedata.decimal(char))
-        except ValueError:
-            return char
-    return _MAP.get(char, char)
-
-
 def normalize(text: str) -> Normalized:
     """Normalise ``text`` for matching; ASCII text is returned as it is."""
     if text.isascii() or _SPECIAL.search(text) is None:
+        return Normalized(text)
+    # One-for-one replacements in one C pass; then the drops, which move offsets.
+    text = text.translate(_TRANSLATE)
+    if _DROPS.search(text) is None:
         return Normalized(text)
     pieces: list[str] = []
     cuts: list[int] = []
@@ -129,18 +135,13 @@ def normalize(text: str) -> Normalized:
     dropped = 0
     last = 0
     out_len = 0
-    for match in _SPECIAL.finditer(text):
+    for match in _DROPS.finditer(text):
         start, end = match.span()
         pieces.append(text[last:start])
         out_len += start - last
         last = end
-        char = text[start]
-        if _DROP_RE.match(char):
-            dropped += end - start
-            cuts.append(out_len)
-            shifts.append(dropped)
-        else:
-            pieces.append(fold_char(char))
-            out_len += 1
+        dropped += end - start
+        cuts.append(out_len)
+        shifts.append(dropped)
     pieces.append(text[last:])
     return Normalized("".join(pieces), tuple(cuts), tuple(shifts))

@@ -135,11 +135,17 @@ _OPTIONS = re.compile(r"(?:[ \t]+-{1,2}[\w-]+(?:[ =][^\s-][^\s]*)?)+[ \t]*\Z")
 def _word_right_before(folded: str, start: int, words: tuple[str, ...]) -> bool:
     """True if one of ``words`` ends right before ``start`` (punctuation or
     command-line options between)."""
+    longest = max(map(len, words))
     ends = [start]
-    options = _OPTIONS.search(folded, max(0, start - 120), start)
-    if options:
-        ends.append(options.start())
+    if "-" in folded[max(0, start - 120) : start]:
+        options = _OPTIONS.search(folded, max(0, start - 120), start)
+        if options:
+            ends.append(options.start())
     for limit in ends:
+        # Cheap first: is any of the words right there at all?
+        near = folded[max(0, limit - longest - NEGATIVE_GAP) : limit]
+        if not any(word in near for word in words):
+            continue
         # Every end within the gap: a word may be punctuation itself ("==").
         end = limit
         while True:
