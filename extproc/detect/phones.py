@@ -81,6 +81,20 @@ def _clean(value: str) -> str:
     return _TRUNK.sub("", value, count=1)
 
 
+@lru_cache(maxsize=4096)
+def _international_ok(digits: str) -> bool:
+    """Country code and number, valid, or possible with nine digits or more."""
+    try:
+        parsed = phonenumbers.parse("+" + digits, None)
+    except NumberParseException:
+        return False
+    if phonenumbers.is_valid_number(parsed):
+        return True
+    # Possible for its country, and as long as a whole number (not a prefix).
+    reason = phonenumbers.is_possible_number_with_reason(parsed)
+    return reason == phonenumbers.ValidationResult.IS_POSSIBLE and len(digits) >= 9
+
+
 @dataclass(frozen=True, slots=True)
 class PhoneChecks:
     plausible: Callable[[str], bool]
@@ -125,15 +139,7 @@ def phone_checks(regions: Sequence[str] = DEFAULT_REGIONS) -> PhoneChecks:
             return None
         if digits.startswith("1"):
             return len(digits) == 11 and nanp_ok(digits[1:])
-        try:
-            parsed = phonenumbers.parse("+" + digits, None)
-        except NumberParseException:
-            return False
-        if phonenumbers.is_valid_number(parsed):
-            return True
-        # Possible for its country, and as long as a whole number (not a prefix).
-        reason = phonenumbers.is_possible_number_with_reason(parsed)
-        return reason == phonenumbers.ValidationResult.IS_POSSIBLE and len(digits) >= 9
+        return _international_ok(digits)
 
     def plausible(value: str) -> bool:
         value = _clean(value)

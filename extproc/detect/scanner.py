@@ -46,11 +46,11 @@ class _Detector:
     id: str
     pattern: CompiledPattern
     validator: Callable[[str], bool] | None
-    context: tuple[str, ...]
+    context: Words
     phrases: tuple[str, ...]  # the context words as field-name words
     negative: tuple[str, ...]
     negative_phrases: tuple[str, ...]  # the negative words as field-name words
-    negative_window: tuple[str, ...]
+    negative_window: Words
     exact: CompiledPattern | None
     needs_context: CompiledPattern | None
     context_validator: Callable[[str], bool] | None
@@ -68,8 +68,8 @@ class _Detector:
             return None
         value = ctx.text[start:end]
         near: bool | None = None
-        if self.negative_window and _word_in(
-            ctx.folded, ctx.before(start, end), start, self.negative_window
+        if self.negative_window and self.negative_window.within(
+            ctx.folded, ctx.before(start, end), start
         ):
             near = self.context_near(ctx, start, end)
             if not near:
@@ -110,14 +110,14 @@ class _Detector:
             folded, words = ctx.folded, self.context
             # The plain windows first: the sentence and field limits only narrow them.
             low = max(0, start - CONTEXT_WINDOW)
-            if _word_in(folded, low, start, words) and _word_in(
-                folded, ctx.before(start, end), start, words
+            if words.within(folded, low, start) and words.within(
+                folded, ctx.before(start, end), start
             ):
                 return True
             if in_name(ctx.name(start, end), self.phrases):
                 return True
             high = end + CONTEXT_WINDOW
-            if _word_in(folded, end, high, words) and _word_in(folded, end, ctx.after(end), words):
+            if words.within(folded, end, high) and words.within(folded, end, ctx.after(end)):
                 return True
         if self.companion is not None:
             text = ctx.text
@@ -163,19 +163,30 @@ def _word_right_before(folded: str, start: int, words: tuple[str, ...]) -> bool:
     return False
 
 
-def _word_in(folded: str, low: int, high: int, words: tuple[str, ...]) -> bool:
-    """True if one of ``words``, as a whole word, lies within ``folded[low:high]``."""
-    for word in words:
-        at = folded.find(word, low, high)
-        while at >= 0:
-            after = at + len(word)
-            # Only an alphanumeric edge of the word needs a boundary ("key=" needs none).
-            glued_before = at > 0 and word[0].isalnum() and folded[at - 1].isalnum()
-            glued_after = after < len(folded) and word[-1].isalnum() and folded[after].isalnum()
-            if not glued_before and not glued_after:
-                return True
-            at = folded.find(word, at + 1, high)
-    return False
+class Words:
+    """Context words, each matched as a whole word: an alphanumeric edge must
+    not be glued to another letter or digit ("key=" needs no boundary after)."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, words: tuple[str, ...]) -> None:
+        self.words = words
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+    def within(self, folded: str, low: int, high: int) -> bool:
+        """True if one of the words lies within ``folded[low:high]``."""
+        for word in self.words:
+            at = folded.find(word, low, high)
+            while at >= 0:
+                after = at + len(word)
+                glued_before = at > 0 and word[0].isalnum() and folded[at - 1].isalnum()
+                glued_after = after < len(folded) and word[-1].isalnum() and folded[after].isalnum()
+                if not glued_before and not glued_after:
+                    return True
+                at = folded.find(word, at + 1, high)
+        return False
 
 
 def _check(spec: DetectorSpec) -> None:
@@ -454,11 +465,11 @@ def build_scanner(
                     spec, spec.pattern, builtin=spec.builtin, case_sensitive=spec.case_sensitive
                 ),
                 validator=resolve(spec.validator),
-                context=tuple(dict.fromkeys(fold(w) for w in spec.context if w.strip())),
+                context=Words(tuple(dict.fromkeys(fold(w) for w in spec.context if w.strip()))),
                 phrases=tuple(dict.fromkeys(phrase(w) for w in spec.context if w.strip())),
                 negative=tuple(dict.fromkeys(fold(w) for w in spec.negative_context if w.strip())),
-                negative_window=tuple(
-                    dict.fromkeys(fold(w) for w in spec.negative_window if w.strip())
+                negative_window=Words(
+                    tuple(dict.fromkeys(fold(w) for w in spec.negative_window if w.strip()))
                 ),
                 negative_phrases=tuple(
                     dict.fromkeys(phrase(w) for w in spec.negative_context if len(w.strip()) > 2)
