@@ -44,7 +44,7 @@ _GAP = (
     r"(?:[A-Za-z]{0,2}(?:\"\"\"|'''|[\"'`]))?[ \t]*"
 )
 _ASSIGNED = re.compile(
-    rf"(?:^|[^\w$@.-])(?P<key>{_KEY}|{_QUOTED})(?:[ \t]*[\])])?{_TYPE}[ \t]*{_SEP}{_GAP}\Z"
+    rf"(?:^|[^\w$@.-])(?P<key>{_KEY}|{_QUOTED})(?:[ \t]*[\])])?{_TYPE}[ \t]*(?P<sep>{_SEP}){_GAP}\Z"
 )
 # Characters between a key's separator and its value (``_GAP``).
 _GAP_CHARS = " \t\r\n\"'`[({|>+-\\"
@@ -85,6 +85,7 @@ _ABBREVIATION = re.compile(
 _FIELD_START = re.compile(r"(?:^[ \t>#*-]*(?:[\w$<>\[\]?&.]+[ \t]+){0,3}|[,{;(][ \t]*)\Z", re.M)
 # Words that start a line and run into a key: a label of several words.
 _LABEL_WORDS = re.compile(r"[ \t>#*-]*((?:[A-Za-z][\w-]*[ \t]+){1,4})\Z")
+_CAMEL_HUMP = re.compile(r"[a-z][A-Z]")
 _LINE_BREAK = re.compile(r"\r?\n")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _TABLE_RULE = re.compile(r"[ \t|+:]*[-=][ \t|+:=-]*\Z")
@@ -194,7 +195,13 @@ class Context:
                 line = head.rfind("\n", 0, m.start("key")) + 1
                 # A label of several words ("AWS Secret Access Key:") is one name.
                 words_before = _LABEL_WORDS.match(head, line, m.start("key"))
-                if words_before and raw_key == key:
+                # A label of plain words ends with a colon; code declares with "=".
+                label = (
+                    m.groupdict().get("sep") == ":"
+                    and key.isalpha()
+                    and not _CAMEL_HUMP.search(key)
+                )
+                if words_before and raw_key == key and label:
                     key = words_before.group(1) + key
                     key_start = base + words_before.start(1)
                 elif raw_key != key or _FIELD_START.search(head, line, m.start("key")):

@@ -26,7 +26,7 @@ Piece = tuple[int, int, str]
 
 # A line that is one token of base64, base64url or JWT characters (a quote
 # or ">" of a mail quote may start it).
-_TOKEN_LINE = re.compile(r"^([ \t>]*)([A-Za-z0-9+/_.=-]{8,})[ \t]*\r?$", re.M)
+_TOKEN_LINE = re.compile(r"^([ \t>]*)([A-Za-z0-9+/_.=-]{2,})[ \t]*\r?$", re.M)
 _TRAILING_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_.=-])([A-Za-z0-9+/_.=-]{8,})[ \t]*\r?\n\Z")
 _CAPITAL_RUN = re.compile(r"[A-Za-z0-9+/_-]{14,}")
 
@@ -78,6 +78,8 @@ def _joined_lines(text: str, run: list[re.Match[str]]) -> Iterator[Piece]:
             end += 1
         if widths[end] > width:
             end -= 1  # a longer line does not end this token
+        elif end > start and widths[end] < width and not _ends_token(run, start, end):
+            end -= 1  # a short line after full ones: a word, unless it completes the token
         if end > start and width >= 16 and _has_capital_run(run, start, end):
             # The token may begin at the end of the line before ("Bearer eyJ...").
             first = run[start].start()
@@ -87,6 +89,15 @@ def _joined_lines(text: str, run: list[re.Match[str]]) -> Iterator[Piece]:
             for i in range(start, end):
                 yield run[i].end(2), run[i + 1].start(2), ""
         start = max(end, start + 1)
+
+
+def _ends_token(run: list[re.Match[str]], start: int, end: int) -> bool:
+    """True if the short line ``end`` completes the token of lines ``start``..``end``:
+    it is padded, or the token is base64 of whole quanta, or a JWT (dotted)."""
+    last = run[end].group(2)
+    if last.endswith("=") or any("." in run[i].group(2) for i in range(start, end + 1)):
+        return True
+    return sum(len(run[i].group(2)) for i in range(start, end + 1)) % 4 == 0
 
 
 def _has_capital_run(run: list[re.Match[str]], start: int, end: int) -> bool:

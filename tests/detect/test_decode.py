@@ -22,6 +22,10 @@ def b64(text: str, *, urlsafe: bool = False) -> str:
     return encode(text.encode()).decode()
 
 
+def _wrapped(run: str, width: int) -> str:
+    return "\n".join(run[i : i + width] for i in range(0, len(run), width))
+
+
 def found(text: str) -> list[tuple[str, str]]:
     return [(f.detector, text[f.start : f.end]) for f in SCANNER.scan(text)]
 
@@ -57,6 +61,18 @@ def found(text: str) -> list[tuple[str, str]]:
         ("ssn: ", b64("912-34-5678"), "", "pii/us_ssn"),  # context before the run counts
         # two layers: base64 of a percent-encoded value
         ("blob ", b64("to=jane.doe%40contoso.org"), "", "pii/email"),
+        # split and spelled byte by byte: wrapped lines, literals, QP, \x, hex
+        (
+            "cfg:\n",
+            _wrapped(b64(f"AWS_ACCESS_KEY_ID={AWS_KEY}\nREGION=us-east-1\n" * 3), 20),
+            "\n",
+            "secret/aws_access_key",
+        ),
+        ('k = "', 'AKIA" + "IOSFODNN7EXAMPLE', '";', "secret/aws_access_key"),
+        ("k = ('", "AKIAIOSF'\n     'ODNN7EXAMPLE", "')", "secret/aws_access_key"),
+        ("To: ", "jane.doe=40contoso=2E=\norg", "", "pii/email"),
+        ('b"', "\\x41\\x4b\\x49\\x41IOSFODNN7EXAMPLE", '"', "secret/aws_access_key"),
+        ("hex ", AWS_KEY.encode().hex(), " end", "secret/aws_access_key"),
     ],
 )
 def test_encoded_values_are_found_with_their_whole_encoded_span(
