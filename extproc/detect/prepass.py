@@ -139,7 +139,7 @@ class Gate:
     conditions of the caller's (what an encoded value looks like).
     """
 
-    __slots__ = ("_always", "_confirm", "_set")
+    __slots__ = ("_always", "_both", "_confirm", "_set", "_single")
 
     def __init__(
         self,
@@ -148,27 +148,47 @@ class Gate:
         weak: tuple[str, Callable[[str], bool]] | None = None,
     ) -> None:
         """``weak``: a loose pattern and the exact check it stands for, run in
-        Python only when that pattern is the one thing that matched."""
+        Python only when that pattern is the one thing that matched.
+
+        A top-level alternative ``A[\\s\\S]*B`` ("A, and later B": a context
+        word anywhere before a value) is asked as two patterns, A and B, both
+        of which must occur: a weaker condition (in any order), and one that
+        keeps the pass a small automaton instead of the product of them all.
+        """
         keywords: dict[str, None] = {}
         # The weak pattern first: its index is 0.
-        patterns: dict[str, None] = dict.fromkeys([weak[0]] if weak else [])
-        patterns.update(dict.fromkeys(also))
+        conditions: list[str] = [weak[0]] if weak else []
+        conditions += also
         self._confirm = weak[1] if weak else None
         always = False
         for spec in specs:
             if spec.gate is not None:
-                patterns[spec.gate] = None
+                conditions.append(spec.gate)
             elif spec.keywords:
                 keywords.update(dict.fromkeys(fold(k) for k in spec.keywords))
             elif spec.prefilter is not None:
-                patterns[spec.prefilter] = None
+                conditions.append(spec.prefilter)
             elif not spec.builtin:
                 pattern = spec.pattern if spec.case_sensitive else f"(?i:{spec.pattern})"
-                patterns[pattern] = None
+                conditions.append(pattern)
             else:
                 always = True
         if keywords:
-            patterns["(?i:" + "|".join(_re2_literal(k) for k in keywords) + ")"] = None
+            conditions.append("(?i:" + "|".join(_re2_literal(k) for k in keywords) + ")")
+        patterns: dict[str, int] = {}
+        single: list[str] = []
+        both: set[tuple[str, str]] = set()
+        for condition in conditions:
+            for alternative in _split_later(condition):
+                if isinstance(alternative, tuple):
+                    both.add(alternative)
+                else:
+                    single.append(alternative)
+        # The weak pattern keeps index 0 when there is one.
+        for pattern in [*single, *(p for pair in sorted(both) for p in pair)]:
+            patterns.setdefault(pattern, len(patterns))
+        self._single = frozenset(patterns[p] for p in single)
+        self._both = tuple((patterns[a], patterns[b]) for a, b in sorted(both))
         self._set: PatternSet | None = None
         try:
             if patterns:
@@ -183,12 +203,54 @@ class Gate:
             return True
         if self._set is None:
             return False
-        if self._confirm is None:
+        if self._confirm is None and not self._both:
             return self._set.any(text)
-        hits = self._set.matching(text)
-        if hits == [0]:
+        found = self._set.matching(text)
+        if not found:
+            return False
+        hits = set(found)
+        if any(a in hits and b in hits for a, b in self._both):
+            return True
+        singles = hits & self._single
+        if self._confirm is not None and singles == {0}:
             return self._confirm(text)
-        return bool(hits)
+        return bool(singles)
+
+
+_LATER = "[\\s\\S]*"
+
+
+def _split_later(pattern: str) -> list[str | tuple[str, str]]:
+    """The top-level alternatives of ``pattern``; ``A[\\s\\S]*B`` ones as (A, B)."""
+    if _LATER not in pattern:
+        return [pattern]
+    parts: list[str] = []
+    depth, escaped, in_class, start = 0, False, False, 0
+    for i, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    parts.append(pattern[start:])
+    out: list[str | tuple[str, str]] = []
+    for part in parts:
+        first, found, second = part.partition(_LATER)
+        if found and first and second and _LATER not in second:
+            out.append((first, second))
+        else:
+            out.append(part)
+    return out
 
 
 def _re2_literal(word: str) -> str:

@@ -619,7 +619,10 @@ IBAN = DetectorSpec(
     context=("iban", "account", "bank", "transfer", "sepa", "bic"),
     context_confidence=1.0,
     max_len=60,
-    prefilter=r"[A-Za-z]{2}[0-9]{2}(?:[ \t\r\n-]{0,10}[A-Za-z0-9]){11}",
+    prefilter=r"[A-Za-z]{2}[0-9]{2}(?:[ \t\r\n-]{0,11}[A-Za-z0-9]){11}",
+    # The start of one, for the gate: counting eleven characters there would
+    # make the gate's automaton too large to stay cached on long texts.
+    gate=r"(?:^|[^A-Za-z0-9])[A-Za-z]{2}[0-9]{2}[ \t\r\n-]{0,11}[A-Za-z0-9]",
     examples=(
         "IBAN DE89 3704 0044 0532 0130 00 please",
         "pay GB82WEST12345698765432 today",
