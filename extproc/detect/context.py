@@ -48,6 +48,7 @@ _ASSIGNED = re.compile(
 )
 # Characters between a key's separator and its value (``_GAP``).
 _GAP_CHARS = " \t\r\n\"'`[({|>+-\\"
+_GAP_STRIP = " \t\r\n\"'`[({\\"
 # The last character of what precedes a value that has a key.
 _KEY_ENDS = frozenset(":=|>-")
 _FLAG = re.compile(r"(?:^|\s)--?(?P<key>[A-Za-z][\w-]{1,63})(?:=|[ \t]+)[\"']?\Z")
@@ -162,6 +163,21 @@ class Context:
         """The words of the field name that holds the value at ``start``..``end`` ("" if none)."""
         return self._name(start, end)[0]
 
+    def may_name(self, start: int, heads: re.Pattern[str]) -> bool:
+        """Cheap and loose: could the name of the value at ``start`` hold one of
+        ``heads`` (a pattern of words, folded)? False only when none occurs where
+        a key could be and the value stands in no table row."""
+        near = self.text[max(0, start - 24) : start].rstrip(_GAP_STRIP)
+        # A key ends with a separator right before the value (or a flag's
+        # dash is on the line); without one only a table header can name it.
+        keyed = not near or near[-1] in _KEY_ENDS or near[-1] == "\x00" or "-" in near
+        if keyed and heads.search(self.folded, max(0, start - _KEY_REACH), start):
+            return True
+        line_start, line_end = self._line(start)
+        if line_start == 0 or line_end - line_start > _MAX_ROW:
+            return False
+        return any(d in self.text[line_start:line_end] for d in _DELIMITERS)
+
     def _name(self, start: int, end: int) -> tuple[str, int]:
         cached = self._names.get((start, end))
         if cached is None:
@@ -185,7 +201,7 @@ class Context:
         key_start = start
         # What ends the key: a separator, a quote after "=" or "(", ">" of a tag,
         # or a flag's name. Without one of these near the end there is no key.
-        last = head.rstrip(" \t\r\n\"'`[({\\")[-1:]
+        last = head.rstrip(_GAP_STRIP)[-1:]
         patterns = _KEYED if last in _KEY_ENDS else (_FLAG,) if "-" in head else ()
         for pattern in patterns:
             m = pattern.search(head)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from extproc.detect.context import WINDOW, Context, in_name, phrase
@@ -48,8 +48,11 @@ class _Detector:
     validator: Callable[[str], bool] | None
     context: Words
     phrases: tuple[str, ...]  # the context words as field-name words
+    heads: re.Pattern[str]  # any of their longest words: a cheap test before naming
     negative: tuple[str, ...]
     negative_phrases: tuple[str, ...]  # the negative words as field-name words
+    negative_heads: re.Pattern[str]
+    negative_any: re.Pattern[str]  # any negative word, boundaries aside
     negative_window: Words
     exact: CompiledPattern | None
     needs_context: CompiledPattern | None
@@ -62,8 +65,11 @@ class _Detector:
         """Confidence of the value at ``start``..``end``, or None to drop it."""
         spec = self.spec
         if self.negative and (
-            _word_right_before(ctx.folded, start, self.negative)
-            or in_name(ctx.name(start, end), self.negative_phrases, glued=False)
+            _word_right_before(ctx.folded, start, self.negative, self.negative_any)
+            or (
+                ctx.may_name(start, self.negative_heads)
+                and in_name(ctx.name(start, end), self.negative_phrases, glued=False)
+            )
         ):
             return None
         value = ctx.text[start:end]
@@ -114,7 +120,7 @@ class _Detector:
                 folded, ctx.before(start, end), start
             ):
                 return True
-            if in_name(ctx.name(start, end), self.phrases):
+            if ctx.may_name(start, self.heads) and in_name(ctx.name(start, end), self.phrases):
                 return True
             high = end + CONTEXT_WINDOW
             if words.within(folded, end, high) and words.within(folded, end, ctx.after(end)):
@@ -132,10 +138,12 @@ class _Detector:
 _OPTIONS = re.compile(r"(?:[ \t]+-{1,2}[\w-]+(?:[ =][^\s-][^\s]*)?)+[ \t]*\Z")
 
 
-def _word_right_before(folded: str, start: int, words: tuple[str, ...]) -> bool:
+def _word_right_before(
+    folded: str, start: int, words: tuple[str, ...], screen: re.Pattern[str]
+) -> bool:
     """True if one of ``words`` ends right before ``start`` (punctuation or
     command-line options between)."""
-    longest = max(map(len, words))
+    longest = len(words[0])  # the longest first (see build_scanner)
     ends = [start]
     if "-" in folded[max(0, start - 120) : start]:
         options = _OPTIONS.search(folded, max(0, start - 120), start)
@@ -143,8 +151,7 @@ def _word_right_before(folded: str, start: int, words: tuple[str, ...]) -> bool:
             ends.append(options.start())
     for limit in ends:
         # Cheap first: is any of the words right there at all?
-        near = folded[max(0, limit - longest - NEGATIVE_GAP) : limit]
-        if not any(word in near for word in words):
+        if screen.search(folded, max(0, limit - longest - NEGATIVE_GAP), limit) is None:
             continue
         # Every end within the gap: a word may be punctuation itself ("==").
         end = limit
@@ -167,16 +174,21 @@ class Words:
     """Context words, each matched as a whole word: an alphanumeric edge must
     not be glued to another letter or digit ("key=" needs no boundary after)."""
 
-    __slots__ = ("words",)
+    __slots__ = ("_any", "words")
 
     def __init__(self, words: tuple[str, ...]) -> None:
         self.words = words
+        # Any of them, boundaries aside: one search screens most windows out.
+        ordered = sorted(words, key=len, reverse=True)
+        self._any = re.compile("|".join(map(re.escape, ordered)) if words else "(?!)")
 
     def __bool__(self) -> bool:
         return bool(self.words)
 
     def within(self, folded: str, low: int, high: int) -> bool:
         """True if one of the words lies within ``folded[low:high]``."""
+        if low >= high or self._any.search(folded, low, high) is None:
+            return False
         for word in self.words:
             at = folded.find(word, low, high)
             while at >= 0:
@@ -187,6 +199,13 @@ class Words:
                     return True
                 at = folded.find(word, at + 1, high)
         return False
+
+
+def _heads(phrases: Iterable[str]) -> re.Pattern[str]:
+    """The longest word of each phrase, as one pattern: it occurs, folded, in any
+    text that names it (never matches when there are none)."""
+    words = sorted({max(p.split(" "), key=len) for p in phrases if p}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)) if words else "(?!)")
 
 
 def _check(spec: DetectorSpec) -> None:
@@ -467,12 +486,23 @@ def build_scanner(
                 validator=resolve(spec.validator),
                 context=Words(tuple(dict.fromkeys(fold(w) for w in spec.context if w.strip()))),
                 phrases=tuple(dict.fromkeys(phrase(w) for w in spec.context if w.strip())),
-                negative=tuple(dict.fromkeys(fold(w) for w in spec.negative_context if w.strip())),
+                heads=_heads(phrase(w) for w in spec.context if w.strip()),
+                negative=tuple(
+                    sorted(
+                        dict.fromkeys(fold(w) for w in spec.negative_context if w.strip()),
+                        key=len,
+                        reverse=True,
+                    )
+                ),
                 negative_window=Words(
                     tuple(dict.fromkeys(fold(w) for w in spec.negative_window if w.strip()))
                 ),
                 negative_phrases=tuple(
                     dict.fromkeys(phrase(w) for w in spec.negative_context if len(w.strip()) > 2)
+                ),
+                negative_any=_heads(fold(w) for w in spec.negative_context if w.strip()),
+                negative_heads=_heads(
+                    phrase(w) for w in spec.negative_context if len(w.strip()) > 2
                 ),
                 exact=_compile(spec, spec.exact, builtin=spec.builtin) if spec.exact else None,
                 needs_context=(
