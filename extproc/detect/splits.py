@@ -33,7 +33,9 @@ _CAPITAL_RUN = re.compile(r"[A-Za-z0-9+/_-]{14,}")
 # A joint between two string literals of the same quote: an operator or
 # just spaces, on one line or over a line break.
 _JOINT = re.compile(
-    r"(?<=[^\s\"'\\])([\"'])"
+    # The quote first (a literal character lets the engine skip ahead), then
+    # the look back at what it closes.
+    r"([\"'])(?<=[^\s\"'\\][\"'])"
     r"(?:[ \t]*(?:\+|\.\.?|&|\|\||<>)[ \t]*(?:\\?\r?\n[ \t]*)?"
     r"|[ \t]+|[ \t]*\\?\r?\n[ \t]*(?:[+.&][ \t]*)?)"
     r"\1(?=[^\s\"'])"
@@ -48,7 +50,9 @@ QP_SIGNAL = "=\\r?\\n|=[0-9A-F]{2}=[0-9A-F]{2}"
 
 _HEX_ESCAPES = re.compile(r"(?:\\x[0-9A-Fa-f]{2})+")
 HEX_ESCAPE_SIGNAL = "\\\\x[0-9A-Fa-f]{2}"
-_HEX_RUN = re.compile(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{2}){8,4096}(?![0-9A-Za-z])")
+_HEX_RUN = re.compile(
+    r"[0-9A-Fa-f](?<![0-9A-Za-z][0-9A-Fa-f])[0-9A-Fa-f](?:[0-9A-Fa-f]{2}){7,4095}(?![0-9A-Za-z])"
+)
 _HEX_DIGITS = re.compile(r"[0-9A-Fa-f]+")
 _PROBE = 16  # hex digits decoded first, to reject hashes cheaply
 
