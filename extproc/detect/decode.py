@@ -176,18 +176,7 @@ class _Builder:
 def _percent(text: str, lo: int, hi: int) -> Iterator[Piece]:
     """One piece per UTF-8 sequence of a ``%XX`` run; bytes that are not UTF-8 stay."""
     for at, end in _PERCENT_RE.finditer(text, lo, hi):
-        run = bytes.fromhex(text[at:end].replace("%", ""))
-        i = 0
-        while i < len(run):
-            lead = run[i]
-            size = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
-            try:
-                char = run[i : i + size].decode("utf-8")
-            except UnicodeDecodeError:
-                size, char = 1, ""
-            if char:
-                yield at + 3 * i, at + 3 * (i + size), char
-            i += size
+        yield from splits.utf8_pieces(at, bytes.fromhex(text[at:end].replace("%", "")), 3)
 
 
 def _entity(text: str, lo: int, hi: int) -> Iterator[Piece]:

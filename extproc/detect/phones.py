@@ -141,11 +141,15 @@ def phone_checks(regions: Sequence[str] = DEFAULT_REGIONS) -> PhoneChecks:
             return len(digits) == 11 and nanp_ok(digits[1:])
         return _international_ok(digits)
 
-    def plausible(value: str) -> bool:
-        value = _clean(value)
+    def settled(value: str) -> bool | None:
+        """What both checks answer alike: not ASCII, a date, or international."""
         if not value.isascii() or _DATE.match(value):
             return False
-        found = international(value)
+        return international(value)
+
+    def plausible(value: str) -> bool:
+        value = _clean(value)
+        found = settled(value)
         if found is not None:
             return found
         digits = _digits(value)
@@ -164,9 +168,7 @@ def phone_checks(regions: Sequence[str] = DEFAULT_REGIONS) -> PhoneChecks:
 
     def with_context(value: str) -> bool:
         value = _clean(value)
-        if not value.isascii() or _DATE.match(value):
-            return False
-        found = international(value)
+        found = settled(value)
         if found is not None:
             return found
         digits = _digits(value)

@@ -126,13 +126,13 @@ def quoted_printable(text: str) -> Iterator[Piece]:
         if _SOFT_BREAK.fullmatch(m.group()):
             yield m.start(), m.end(), ""
             continue
-        yield from _utf8_pieces(m.start(), bytes.fromhex(m.group().replace("=", "")), 3)
+        yield from utf8_pieces(m.start(), bytes.fromhex(m.group().replace("=", "")), 3)
 
 
 def hex_escapes(text: str) -> Iterator[Piece]:
     """``\\xNN`` runs, one piece per UTF-8 character."""
     for m in _HEX_ESCAPES.finditer(text):
-        yield from _utf8_pieces(m.start(), bytes.fromhex(m.group().replace("\\x", "")), 4)
+        yield from utf8_pieces(m.start(), bytes.fromhex(m.group().replace("\\x", "")), 4)
 
 
 def hex_runs(text: str) -> Iterator[Piece]:
@@ -165,7 +165,7 @@ def _printable_bytes(data: bytes) -> bool:
     return all(32 <= b < 127 or b in (9, 10, 13) or b >= 0x80 for b in data)
 
 
-def _utf8_pieces(at: int, data: bytes, width: int) -> Iterator[Piece]:
+def utf8_pieces(at: int, data: bytes, width: int) -> Iterator[Piece]:
     """One piece per UTF-8 sequence of ``data``, each byte written in ``width`` characters."""
     i = 0
     while i < len(data):
