@@ -87,14 +87,15 @@ class _Detector:
         if self.validator is not None and not self.validator(value):
             if near is None:
                 near = self.context_near(ctx, start, end)
+            weak = self.weak_validator is not None and self.weak_validator(value)
             if near:
                 if self.context_validator is not None and self.context_validator(value):
                     return max(spec.confidence, spec.context_confidence or 0.0)
-                if spec.invalid_confidence is not None:
+                # With context, a failing value counts where it has the shape
+                # (any, or the weak one when there is one): "phone: 555-0147".
+                if spec.invalid_confidence is not None and (self.weak_validator is None or weak):
                     return spec.invalid_confidence
-            if self.weak_validator is not None and self.weak_validator(value):
-                return spec.weak_confidence
-            return None
+            return spec.weak_confidence if weak else None
         confidence = spec.confidence
         if (
             self.exact is not None

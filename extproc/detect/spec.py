@@ -44,7 +44,10 @@ class DetectorSpec:
     exact_confidence    ... and the confidence such a value earns.
     invalid_confidence  a match that FAILS its validator is still reported, at
                         this confidence, but only when a context word is near
-                        (an SSN-shaped ITIN after "ssn:"). None: failures drop.
+                        (an SSN-shaped ITIN after "ssn:") and, when the spec
+                        has a ``weak_validator``, it passes that (a fictional
+                        555-01xx number after "phone:", not a prefix such as
+                        "+56"). None: failures drop.
     prefilter           for detectors without keywords: a cheap RE2 pattern that
                         matches inside every value (a necessary condition); the
                         detector then runs only within ``max_len`` of its hits.

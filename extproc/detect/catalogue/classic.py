@@ -10,7 +10,7 @@ detector                    validator     format    context  exact  invalid+ctx
 pii/email                   -             0.90      0.95     -      -
 pii/credit_card             luhn          0.95      1.00     -      -
 pii/us_ssn                  us_ssn        0.70      0.95     -      0.60
-pii/phone_number            phone         0.50      0.85     -      -
+pii/phone_number            phone         0.50      0.85     -      0.60
 pii/ip_address              personal_ip   0.50      0.85     -      -
 pii/iban                    iban          0.95      1.00     -      -
 secret/aws_access_key       aws_key_id    0.75      0.90     0.95   -
@@ -431,6 +431,7 @@ PHONE_NUMBER = DetectorSpec(
         "numero",
     ),
     context_confidence=0.85,
+    invalid_confidence=0.6,
     negative_context=(
         "clause",
         "section",
