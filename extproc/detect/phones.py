@@ -40,6 +40,8 @@ _TRUNK = re.compile(r"[ ]?\(0\)")
 _NOT_DIGIT = re.compile(r"[^0-9]")
 # An SSN's 3-2-4 grouping is never how a phone number is written.
 _SSN_GROUPING = re.compile(r"[0-9]{3}[^0-9][0-9]{2}[^0-9][0-9]{4}")
+# One dot between two digit groups is a decimal number (the seconds of a time).
+_DECIMAL = re.compile(r"[0-9]+\.[0-9]+")
 # A ZIP+4 code (02110-1301) is no phone number either.
 _ZIP4 = re.compile(r"[0-9]{5}-[0-9]{4}")
 # National numbers (trunk 0 included) have eight digits or more.
@@ -143,7 +145,7 @@ def phone_checks(regions: Sequence[str] = DEFAULT_REGIONS) -> PhoneChecks:
 
     def settled(value: str) -> bool | None:
         """What both checks answer alike: not ASCII, a date, or international."""
-        if not value.isascii() or _DATE.match(value):
+        if not value.isascii() or _DATE.match(value) or _DECIMAL.fullmatch(value):
             return False
         return international(value)
 

@@ -114,6 +114,7 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "+5 10 15",  # too short for E.164
             "+1234567890123456",  # too long for E.164
             "2024-03-01 12",  # a date and an hour
+            "04.162217",  # the seconds of a time
             "52 94 236 248",
             "0000 000 000",
         ),
