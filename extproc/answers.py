@@ -135,10 +135,31 @@ def immediate(
     return Immediate(error.status, error_body(error), headers, error.details)
 
 
-def sse_error_event(error: ClientError, anthropic: bool) -> str:
-    """The error as the stream's last event: Anthropic's ``event: error``
-    shape, or OpenAI's ``data: {"error": ...}``."""
+# Google's status names for the statuses these errors use.
+_GOOGLE_STATUS = {403: "PERMISSION_DENIED", 413: "INVALID_ARGUMENT", 502: "UNAVAILABLE"}
+
+
+def stream_error(error: ClientError, dialect: str) -> tuple[str | None, Any]:
+    """The error as a stream's last event, in the shape of the stream's
+    provider (``rewrite.apis.DIALECTS``): (event name or None, JSON value).
+    Anthropic: ``event: error``; Gemini: Google's ``{"error": {code, message,
+    status}}``; Ollama and TGI: their ``{"error": "..."}``; else OpenAI's."""
     obj = error_object(error)
-    if anthropic:
-        return f"event: error\ndata: {json.dumps({'type': 'error', 'error': obj})}\n\n"
-    return f"data: {json.dumps({'error': obj})}\n\n"
+    if dialect == "anthropic":
+        return "error", {"type": "error", "error": obj}
+    if dialect == "gemini":
+        status = _GOOGLE_STATUS.get(error.status, "FAILED_PRECONDITION")
+        google = {"code": error.status, "message": error.message, "status": status}
+        return None, {"error": {**google, "details": [obj]}}
+    if dialect == "ollama":
+        return None, {"error": error.message}
+    if dialect == "tgi":
+        return None, {"error": error.message, "error_type": ERROR_TYPE}
+    return None, {"error": obj}
+
+
+def sse_error_event(error: ClientError, dialect: str) -> str:
+    """The error as an SSE answer's last event (see ``stream_error``)."""
+    name, obj = stream_error(error, dialect)
+    head = f"event: {name}\n" if name else ""
+    return f"{head}data: {json.dumps(obj)}\n\n"

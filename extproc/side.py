@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from extproc import answers
 from extproc.answers import ClientError
@@ -130,9 +131,9 @@ class Side:
         # The end of the body carries the decision for Envoy's access log.
         return Verdict(data=data, metadata=self.metadata() if final else None)
 
-    def error_event(self, anthropic: bool) -> str:
-        """The block as an SSE answer's last event."""
-        return answers.sse_error_event(self.error(), anthropic)
+    def stream_error(self, dialect: str) -> tuple[str | None, Any]:
+        """The block as a streamed answer's last event, in its provider's shape."""
+        return answers.stream_error(self.error(), dialect)
 
     # -- streamed pieces ---------------------------------------------------
 
@@ -167,6 +168,17 @@ class Side:
     def holdback(self) -> Holdback:
         """A new text stream (one per streamed field) with this side's hold-back."""
         return Holdback(self._inspect, self._rewrite, self.tail)
+
+    def mirror(self) -> Holdback:
+        """A text stream that repeats another (log-prob tokens spell the answer
+        again): scanned and rewritten alike, its findings not counted twice."""
+        return Holdback(self._inspect, self._rewrite_mirror, self.tail)
+
+    def _rewrite_mirror(
+        self, text: str, acted: Sequence[tuple[Finding, Action]], offset: int
+    ) -> str:
+        rewriting = [p for p in acted if p[1].rewrites]
+        return apply(text, rewriting, self.renderer, offset, gap=self.gap())
 
     def _decide(self, text: str) -> Decision:
         started = time.perf_counter()

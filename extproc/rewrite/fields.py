@@ -1,186 +1,324 @@
 """The text streams inside a streamed answer's JSON events.
 
-In a JSON event every string value is looked at: the text that a model
-streams piece by piece (any field under a ``delta`` object, as in OpenAI's
-``choices[i].delta.content`` and ``...tool_calls[j].function.arguments`` and
-Anthropic's ``delta.text`` or ``delta.partial_json``, fields never seen
-before included) is one text stream per field path, with its own hold-back,
-so a value split over many events is found and never leaves in part. Other
-strings (ids, names, roles, whole values) are scanned on their own, within
-the event. What a field still holds when it ends (its choice finishes, its
-content block or the message stops) is released in one more event shaped
-like the field's last one.
+Every string leaf of an event is looked at (``rewrite.leaves`` says how):
+the text a model streams piece by piece is one text stream per (kind, item,
+field path), each with its own hold-back, so a value split over many events
+is found and never leaves in part; whole values (ids, names, lifecycle
+events, structured data) are scanned on their own, within the event; media
+passes as it is. A stream ends when its item says so (``finish_reason``,
+``content_block_stop``, ``response.output_text.done``, ``done: true``...):
+what it still holds goes into the field in the ending event when that event
+carries it, or else into one more event shaped like the field's last one,
+just before the ending event. Lifecycle events that repeat a stream's whole
+text (``response.output_text.done``, ``response.completed``, TGI's
+``generated_text``) carry the text as it was released, so the repeat and the
+deltas agree.
 
-This is the part shared by every framing of JSON events; ``rewrite.sse``
-(and the formats to come) cut bytes into events and render them back.
+This is the part shared by every framing of JSON events (SSE, NDJSON, JSON
+arrays, AWS event streams): they cut bytes into events and render them back.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from extproc.rewrite.holdback import Holdback
+from extproc.rewrite import apis, tokens
+from extproc.rewrite.holdback import Holdback, Released
+from extproc.rewrite.leaves import Group, Leaf, Marks, Path, Role, compatible, get, put, shape
 
-# Keys under a delta that carry identity, not generated text: scanned whole.
-IDENTITY_KEYS = frozenset(
-    {"id", "type", "role", "name", "index", "object", "model", "finish_reason", "stop_reason"}
-)
-
-Path = tuple[str | int, ...]
-# (field path with list items named by their index, group: Anthropic's content
-# block index, whose stop ends the block's fields)
-Key = tuple[Path, object]
 WholeScan = Callable[[str], tuple[str, bool]]  # value -> (rewritten, blocked)
+Key = tuple[str | None, Group, Path]  # (kind, item, logical path)
+
+# Released text remembered so that a later repeat of a whole stream carries
+# the same redaction (characters, over every stream of one answer).
+REPEAT_BUDGET = 4 * 1024 * 1024
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 @dataclass(slots=True)
 class Field:
     holdback: Holdback
     template: Any  # the last event carrying this field (a framing's own, for text)
-    path: Path
+    path: Path  # where the field sits in the template
     event_name: str | None
+    group: Group = ()
+    tokens: bool = False  # a token list, not a string
+    marks: Marks = ()
+    hasher: Any = field(default_factory=lambda: hashlib.blake2b(digest_size=16))
+    length: int = 0  # characters fed
+    released: list[str] | None = field(default_factory=list)  # None: too long to remember
+    released_length: int = 0
+
+    def fed(self, text: str) -> None:
+        self.hasher.update(text.encode("utf-8", "surrogatepass"))
+        self.length += len(text)
+
+    def sent(self, text: str) -> None:
+        if self.released is None or not text:
+            return
+        self.released_length += len(text)
+        if self.released_length > REPEAT_BUDGET:
+            self.released = None
+        else:
+            self.released.append(text)
 
 
 Flushed = list[tuple[Field, str]]  # fields that ended, with the text they still held
 
 
-def _strings(obj: Any, path: Path = (), key: Path = ()) -> Iterator[tuple[Path, Path, str]]:
-    """(where, stream key, value) of every string. In the key, a list item that
-    says its own ``index`` (OpenAI's ``choices[]``, ``tool_calls[]``) is named
-    by it, not by its position: chunk after chunk, choice 1 stays choice 1."""
-    if isinstance(obj, dict):
-        for k, value in obj.items():
-            yield from _strings(value, (*path, k), (*key, k))
-    elif isinstance(obj, list):
-        for i, value in enumerate(obj):
-            own = value.get("index") if isinstance(value, dict) else None
-            label: str | int = f"#{own}" if isinstance(own, int) else i
-            yield from _strings(value, (*path, i), (*key, label))
-    elif isinstance(obj, str):
-        yield path, key, obj
+@dataclass(slots=True)
+class Scanned:
+    before: Flushed  # ended fields' last text, to send before the event
+    root: Any  # the event, rewritten in place (or replaced, for a string)
+    changed: bool
 
 
-def _set(obj: Any, path: Path, value: str) -> None:
-    for key in path[:-1]:
-        obj = obj[key]
-    obj[path[-1]] = value
-
-
-def _finishing_choices(obj: dict[str, Any]) -> set[str]:
-    """Labels (as in stream keys) of the OpenAI choices that end in this event."""
-    choices = obj.get("choices")
-    if not isinstance(choices, list):
-        return set()
-    return {
-        f"#{c['index']}"
-        for c in choices
-        if isinstance(c, dict) and c.get("finish_reason") and isinstance(c.get("index"), int)
-    }
-
-
-def _in_choices(logical: Path, labels: set[str]) -> bool:
-    return len(logical) > 1 and logical[0] == "choices" and logical[1] in labels
-
-
-def _is_stream_path(path: Path) -> bool:
-    """Generated text: a string somewhere under a ``delta`` (or a string ``delta``)."""
-    if not path or path[-1] in IDENTITY_KEYS:
-        return False
-    return "delta" in path
-
-
-def synthetic(field: Field, text: str) -> dict[str, Any]:
+def synthetic(f: Field, text: str) -> Any:
     """A copy of the field's last event carrying only ``text`` in its place."""
-    obj = copy.deepcopy(field.template)
-    for path, _, _ in list(_strings(obj)):
-        if _is_stream_path(path) and path != field.path:
-            _set(obj, path, "")  # other fields already sent their text
-    _set(obj, field.path, text)
-    result: dict[str, Any] = obj
-    return result
+    root = copy.deepcopy(f.template)
+    for leaf in shape(root, f.event_name).leaves:
+        if leaf.path == f.path:
+            continue
+        if leaf.role is Role.STREAM:
+            root = put(root, leaf.path, "")  # other fields already sent their text
+        elif leaf.role is Role.TOKENS:
+            root = put(root, leaf.path, [])
+    if f.tokens:
+        return put(root, f.path, tokens.one(get(root, f.path), text))
+    return put(root, f.path, text)
+
+
+def _changed_marks(old: Marks, new: Marks) -> bool:
+    before = dict(old)
+    return any(k in before and before[k] != v for k, v in new)
 
 
 class FieldStreams:
     """The text streams of one answer. After ``blocked`` nothing more leaves."""
 
-    def __init__(self, new_holdback: Callable[[], Holdback], whole: WholeScan) -> None:
+    def __init__(
+        self,
+        new_holdback: Callable[[], Holdback],
+        whole: WholeScan,
+        mirror: Callable[[], Holdback] | None = None,
+    ) -> None:
         self._new_holdback = new_holdback
+        # Token lists repeat the answer's text: scanned alike, not counted twice.
+        self._mirror = mirror or new_holdback
         self._whole = whole
         self._fields: dict[Key, Field] = {}
+        self._repeats: dict[tuple[int, bytes], str] = {}
+        self._repeat_chars = 0
         self.blocked = False
+        self.dialect = ""  # whose error shape the stream speaks (``apis.DIALECTS``)
 
-    def field(self, key: Key, template: Any, path: Path, name: str | None) -> Field:
-        """The stream of ``key`` (created on first use), its template updated."""
+    # -- one event ---------------------------------------------------------
+
+    def event(self, root: Any, name: str | None) -> Scanned:
+        """Scan one JSON event (rewritten in place where it can be)."""
+        if self.blocked:
+            return Scanned([], root, False)
+        self._learn_dialect(root, name)
+        if isinstance(root, str):  # a JSON string as the whole event (LangServe)
+            return self._string_event(root, name)
+        if not isinstance(root, (dict, list)):
+            return Scanned([], root, False)
+        s = shape(root, name)
+        before: Flushed = []
+        if s.ending:
+            before += self.flush(lambda f: compatible(f.group, s.group))
+        fed: dict[Key, Leaf] = {}
+        wholes: list[Leaf] = []
+        for leaf in s.leaves:
+            if leaf.role is Role.MEDIA:
+                continue
+            key: Key = (s.kind, s.group, leaf.logical)
+            if leaf.role is Role.WHOLE or (
+                leaf.role is Role.STREAM
+                and key not in self._fields
+                and self._ends(key, s.finals, s.group)
+            ):
+                wholes.append(leaf)  # a whole value, or a stream that starts and ends here
+                continue
+            f = self._fields.get(key)
+            if f is not None and _changed_marks(f.marks, leaf.marks):
+                before += self._end_keys([key])  # a new item at the same place
+                f = None
+            if f is None:
+                new = self._mirror if leaf.role is Role.TOKENS else self._new_holdback
+                f = Field(new(), root, leaf.path, name, s.group, leaf.role is Role.TOKENS)
+                self._fields[key] = f
+            f.template, f.path, f.event_name = root, leaf.path, name
+            f.marks = tuple({**dict(f.marks), **dict(leaf.marks)}.items())
+            text = tokens.text_of(leaf.value) if f.tokens else leaf.value
+            released = self._feed(f, text)
+            if released is None:
+                return Scanned([], root, False)
+            fed[key] = leaf
+            self._place(root, leaf, f, released.text, text)
+        if self.blocked:
+            return Scanned([], root, False)
+        if s.finals:
+            for key in [k for k in self._fields if self._ends(k, s.finals, s.group)]:
+                f = self._fields.pop(key)
+                rest = self._finish(f)
+                if rest is None:
+                    return Scanned([], root, False)
+                carried = fed.get(key)
+                if carried is None:
+                    if rest:
+                        before.append((f, rest))
+                elif rest:
+                    self._append(root, carried, f, rest)
+        changed = any(get(root, leaf.path) != leaf.value for leaf in fed.values())
+        for whole in wholes:
+            value = whole.value
+            new_value, blocked = self._repeat(value)
+            if blocked:
+                self.end()
+                return Scanned([], root, False)
+            if new_value != value:
+                root = put(root, whole.path, new_value)
+                changed = True
+        return Scanned(before, root, changed)
+
+    def _string_event(self, root: str, name: str | None) -> Scanned:
+        key: Key = (name, (), ())
+        f = self._fields.get(key)
+        if f is None:
+            f = self._fields[key] = Field(self._new_holdback(), root, (), name)
+        f.template = root
+        released = self._feed(f, root)
+        if released is None:
+            return Scanned([], root, False)
+        return Scanned([], released.text, released.text != root)
+
+    # -- streams -----------------------------------------------------------
+
+    @staticmethod
+    def _ends(key: Key, finals: set[Path], group: Group) -> bool:
+        if not finals:
+            return False
+        _, own, logical = key
+        if () in finals and compatible(own, group):
+            return True
+        return any(logical[: len(scope)] == scope for scope in finals if scope)
+
+    def _feed(self, f: Field, text: str) -> Released | None:
+        """Feed ``text``; what is released, or None if that blocks."""
+        f.fed(text)
+        return self._sent(f, f.holdback.feed(text))
+
+    def _finish(self, f: Field) -> str | None:
+        released = self._sent(f, f.holdback.finish())
+        if released is None:
+            return None
+        self._remember(f)
+        return released.text
+
+    def _sent(self, f: Field, released: Released) -> Released | None:
+        if released.blocked:
+            self.end()
+            return None
+        f.sent(released.text)
+        return released
+
+    def _place(self, root: Any, leaf: Leaf, f: Field, released: str, text: str) -> None:
+        if released == text:
+            return
+        if f.tokens:
+            parent = get(root, leaf.path[:-1])
+            put(root, leaf.path, tokens.lay(leaf.value, released, parent, leaf.path[-1]))
+        else:
+            put(root, leaf.path, released)
+
+    def _append(self, root: Any, leaf: Leaf, f: Field, rest: str) -> None:
+        current = get(root, leaf.path)
+        if f.tokens:
+            parent = get(root, leaf.path[:-1])
+            spelled = tokens.text_of(current) + rest
+            put(root, leaf.path, tokens.lay(current, spelled, parent, leaf.path[-1]))
+        else:
+            put(root, leaf.path, current + rest)
+
+    def _repeat(self, value: str) -> tuple[str, bool]:
+        """A whole value: the released text of a stream it repeats, else scanned."""
+        if value:
+            known = self._repeats.get((len(value), _digest(value)))
+            if known is not None:
+                return known, False
+        return self._whole(value)
+
+    def _remember(self, f: Field) -> None:
+        if f.released is None or f.tokens or not f.length:
+            return
+        text = "".join(f.released)
+        self._repeats[(f.length, f.hasher.digest())] = text
+        self._repeat_chars += len(text)
+        while self._repeat_chars > REPEAT_BUDGET and self._repeats:
+            oldest = next(iter(self._repeats))
+            self._repeat_chars -= len(self._repeats.pop(oldest))
+
+    def text_field(self, name: str | None, template: Any, path: Path) -> Field:
+        """The one text stream of an event name's non-JSON data (created on first use)."""
+        key: Key = (name, (), path)
         f = self._fields.get(key)
         if f is None:
             f = self._fields[key] = Field(self._new_holdback(), template, path, name)
         f.template = template
         return f
 
-    def event(self, obj: dict[str, Any], name: str | None) -> tuple[Flushed, bool]:
-        """Scan one JSON event in place (``obj`` is rewritten). Returns the
-        fields that end before or with it, and whether ``obj`` changed."""
-        flushed: Flushed = []
-        kind = obj.get("type")
-        if kind == "content_block_stop":
-            group = obj.get("index")
-            flushed = self.flush(lambda key: key[1] == group)
-        elif kind == "message_stop":
-            flushed = self.flush(lambda _key: True)
-        if self.blocked:
-            return [], False
-        finishing = _finishing_choices(obj)
-        changed = self._scan(obj, name, finishing)
-        if finishing and not self.blocked:
-            # Text still held for a choice that ends here goes out before its end.
-            flushed += self.flush(lambda key: _in_choices(key[0], finishing))
-        return flushed, changed
+    def feed_text(self, f: Field, text: str) -> Released | None:
+        """Feed a field's stream; what is released, or None if that blocks."""
+        return self._feed(f, text)
 
-    def _scan(self, obj: dict[str, Any], name: str | None, finishing: set[str]) -> bool:
-        changed = False
-        group = obj.get("index") if isinstance(obj.get("index"), int) else None
-        for path, logical, value in list(_strings(obj)):
-            if _is_stream_path(path):
-                key = (logical, group)
-                f = self.field(key, obj, path, name)
-                f.path = path
-                released = f.holdback.feed(value)
-                new = released.text
-                if not released.blocked and _in_choices(logical, finishing):
-                    rest = f.holdback.finish()  # this choice ends in this event
-                    released = rest if rest.blocked else released
-                    new += rest.text
-                    del self._fields[key]
-                if released.blocked:
-                    self.end()
-                    return False
-            else:
-                new, blocked = self._whole(value)
-                if blocked:
-                    self.end()
-                    return False
-            if new != value:
-                _set(obj, path, new)
-                changed = True
-        return changed
+    def stream(self, key: Key, name: str | None, template: Callable[[], tuple[Any, Path]]) -> Field:
+        """The stream of ``key`` for a field read piece by piece (an event too
+        large to hold); ``template`` builds an event to shape its last text."""
+        f = self._fields.get(key)
+        if f is None:
+            root, path = template()
+            f = self._fields[key] = Field(self._new_holdback(), root, path, name, key[1])
+        return f
 
-    def flush(self, which: Callable[[Key], bool]) -> Flushed:
+    def whole_stream(self) -> Holdback:
+        """A stream for one whole value read piece by piece."""
+        return self._new_holdback()
+
+    def flush(self, which: Callable[[Field], bool]) -> Flushed:
         """End the fields ``which`` selects: what they still held, in order."""
+        return self._end_keys([k for k, f in self._fields.items() if which(f)])
+
+    def _end_keys(self, keys: list[Key]) -> Flushed:
         out: Flushed = []
-        for key in [k for k in self._fields if which(k)]:
+        for key in keys:
             f = self._fields.pop(key)
-            released = f.holdback.finish()
-            if released.blocked:
-                self.end()
+            rest = self._finish(f)
+            if rest is None:
                 return []
-            if released.text:
-                out.append((f, released.text))
+            if rest:
+                out.append((f, rest))
         return out
 
     def end(self) -> None:
         """Blocked: nothing more leaves."""
         self.blocked = True
         self._fields.clear()
+        self._repeats.clear()
+
+    def _learn_dialect(self, root: Any, name: str | None) -> None:
+        if self.dialect or not isinstance(root, dict):
+            return
+        kind = root.get("type") if isinstance(root.get("type"), str) else name
+        for dialect, key, kinds in apis.DIALECTS:
+            if key in root and (kinds is None or kind in kinds):
+                self.dialect = dialect
+                return
+        self.dialect = "openai"

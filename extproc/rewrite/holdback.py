@@ -39,6 +39,7 @@ class Inspected:
 class Released:
     text: str
     blocked: bool = False
+    source: int = 0  # how many characters of the original text this release stands for
 
 
 Inspect = Callable[[str], Inspected]
@@ -97,4 +98,4 @@ class Holdback:
         self._context = (ctx + released)[-CONTEXT_KEEP:]
         if not released:
             return Released("")
-        return Released(self._rewrite(released, acted, len(ctx)))
+        return Released(self._rewrite(released, acted, len(ctx)), source=len(released))

@@ -1,14 +1,16 @@
 """Server-sent events, scanned as they flow.
 
 Each event is parsed as it completes; a JSON event's strings feed the
-answer's text streams (``rewrite.fields``: one per generated field, with its
-own hold-back; identity values scanned whole). An event whose text was
-changed is re-encoded as valid JSON; others leave byte for byte. What a
-stream still holds when the model ends (``[DONE]``, Anthropic's
-``content_block_stop``/``message_stop``, or the end of the body) is sent in
-one more event shaped like the last event of that field, just before the end
-marker. Data that is not JSON is one text stream per event name. A body that
-does not look like SSE at all is scanned as raw text.
+answer's text streams (``rewrite.fields``). An event whose text was changed
+is re-encoded (valid JSON, a JSON string staying a JSON string); others
+leave byte for byte. What a stream still holds when the model ends
+(``[DONE]``, an item's end, or the end of the body) is sent in one more event
+shaped like the last event of that field, just before the end marker. Data
+that is not JSON is one text stream per event name.
+
+Lines end in LF, CRLF or CR, mixed as they come; a UTF-8 BOM before the first
+event passes through. An event larger than ``max_event`` is not held whole:
+its data streams through ``rewrite.bigjson`` field by field as it arrives.
 """
 
 from __future__ import annotations
@@ -17,15 +19,24 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from extproc.rewrite.bigjson import BigEvent, NotSse
 from extproc.rewrite.fields import Field, FieldStreams, Flushed, WholeScan, synthetic
-from extproc.rewrite.holdback import Holdback
+from extproc.rewrite.holdback import Holdback, Released
 from extproc.rewrite.text import to_bytes, to_text
 
-_EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
+# An empty line ends an event; a CR at the very end may still become CRLF.
+_EVENT_END = re.compile(rb"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)")
 _LINE = re.compile(r"\r\n|\r|\n")
 _TEXT = ("<text>",)  # the field path of an event's non-JSON data
+_BOM = b"\xef\xbb\xbf"
+# How an SSE body's lines begin (after blank lines): a field or a comment.
+_SSE_LINE = re.compile(rb"[\r\n]*(?:data|event|id|retry)?:")
 DONE = "[DONE]"
+
+# (dialect) -> (event name or None, JSON value): the error as the last event.
+ErrorOf = Callable[[str], tuple[str | None, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +55,8 @@ class _Event:
 
 def _parse_event(raw: str) -> _Event:
     lines = _LINE.split(raw)
-    newline = "\r\n" if "\r\n" in raw else "\n"
+    m = _LINE.search(raw)
+    newline = m.group() if m else "\n"
     name: str | None = None
     data: list[str] = []
     other: list[str] = []
@@ -70,13 +82,22 @@ def _render(event: _Event, data: str) -> str:
     return nl.join(lines) + nl + nl
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _synthetic(f: Field, text: str) -> str:
     """One more event shaped like the field's last one, carrying ``text``."""
     if f.path == _TEXT:
         event: _Event = f.template
         return _render(event, text)
     head = f"event: {f.event_name}\n" if f.event_name else ""
-    return head + "data: " + json.dumps(synthetic(f, text), ensure_ascii=False) + "\n\n"
+    return head + "data: " + _dumps(synthetic(f, text)) + "\n\n"
+
+
+def error_text(name: str | None, obj: Any) -> str:
+    head = f"event: {name}\n" if name else ""
+    return f"{head}data: {json.dumps(obj)}\n\n"
 
 
 class SseRewriter:
@@ -86,16 +107,18 @@ class SseRewriter:
         self,
         new_holdback: Callable[[], Holdback],
         whole: WholeScan,
-        error_event: Callable[[bool], str],
+        error: ErrorOf,
         max_event: int,
+        mirror: Callable[[], Holdback] | None = None,
     ) -> None:
-        self._new_holdback = new_holdback
-        self._fields = FieldStreams(new_holdback, whole)
-        self._error_event = error_event  # (anthropic_style) -> full event text
+        self._fields = FieldStreams(new_holdback, whole, mirror)
+        self._error = error
         self._max_event = max_event
         self._buffer = b""
-        self._raw: Holdback | None = None  # fallback: not SSE
-        self._anthropic = False
+        self._started = False  # past a leading BOM
+        self._big: BigEvent | None = None  # an event too large to hold, streaming
+        self._new_holdback = new_holdback
+        self._raw: Holdback | None = None  # not SSE after all: scanned as text
 
     @property
     def blocked(self) -> bool:
@@ -107,80 +130,121 @@ class SseRewriter:
         if self.blocked:
             return Out(b"", True)
         if self._raw is not None:
-            return self._feed_raw(chunk)
+            return self._raw_out(self._raw.feed(to_text(chunk)))
         self._buffer += chunk
         out: list[str] = []
-        while not self.blocked:
-            m = _EVENT_END.search(self._buffer)
-            if m is None:
-                break
-            raw = to_text(self._buffer[: m.end()])
-            self._buffer = self._buffer[m.end() :]
-            out.append(self._event(raw))
-        if not self.blocked and len(self._buffer) > self._max_event:
-            # No event boundary in sight: not SSE as we know it; scan as text.
-            self._raw = self._new_holdback()
-            pending, self._buffer = self._buffer, b""
-            rest = self._feed_raw(pending)
-            return Out(to_bytes("".join(out)) + rest.data, rest.blocked)
+        if not self._started:
+            if len(self._buffer) < len(_BOM) and _BOM.startswith(self._buffer):
+                return Out(b"")
+            self._started = True
+            if self._buffer.startswith(_BOM):
+                out.append(to_text(_BOM))
+                self._buffer = self._buffer[len(_BOM) :]
+        self._drain(out)
         return self._result(out)
 
     def finish(self) -> Out:
         if self.blocked:
             return Out(b"", True)
         if self._raw is not None:
-            released = self._raw.finish()
-            return self._raw_out(released.text, released.blocked)
+            return self._raw_out(self._raw.finish())
         out: list[str] = []
-        if self._buffer.strip():
+        self._started = True
+        self._drain(out)
+        if self.blocked:
+            return self._result(out)
+        if self._raw is not None:
+            last = self._raw_out(self._raw.finish())
+            return Out(to_bytes("".join(out)) + last.data, last.blocked)
+        if self._big is not None:
+            out.append(self._big_feed(self._buffer, final=True))
+        elif self._buffer.strip():
             # An unterminated last event: treat it as complete.
             raw = to_text(self._buffer)
-            self._buffer = b""
-            suffix = "" if raw.endswith("\n") else "\n"
+            suffix = "" if raw.endswith(("\n", "\r")) else "\n"
             out.append(self._event(raw + suffix + "\n"))
+        else:
+            out.append(to_text(self._buffer))
+        self._buffer = b""
         if not self.blocked:
-            out.append(self._flush(lambda _key: True))
+            out.append(self._flush(lambda _f: True))
         return self._result(out)
+
+    def _drain(self, out: list[str]) -> None:
+        """Every complete event in the buffer (or the big one, as far as it came)."""
+        while not self.blocked and self._buffer and self._raw is None:
+            if self._big is not None:
+                piece, self._buffer = self._buffer, b""
+                try:
+                    out.append(self._big_feed(piece))
+                except NotSse as not_sse:
+                    out.append(self._to_raw(not_sse.rest))
+                continue
+            m = _EVENT_END.search(self._buffer)
+            if m is not None and m.end() == len(self._buffer) and self._buffer.endswith(b"\r"):
+                m = None  # "\r" may be the first half of "\r\n": wait
+            if m is None:
+                if len(self._buffer) > self._max_event:
+                    if _SSE_LINE.match(self._buffer):
+                        self._big = BigEvent(self._fields)
+                    else:
+                        out.append(self._to_raw(self._buffer))
+                    continue
+                break
+            raw = to_text(self._buffer[: m.end()])
+            self._buffer = self._buffer[m.end() :]
+            out.append(self._event(raw))
 
     def stop(self) -> str:
         """End the stream: the error event, in the shape of this stream's provider."""
         self._fields.end()
-        return self._error_event(self._anthropic)
+        return error_text(*self._error(self._fields.dialect))
 
     # -- events ------------------------------------------------------------
 
     def _event(self, raw: str) -> str:
         event = _parse_event(raw)
-        if event.name is not None:
-            self._anthropic = True
         if event.data.strip() == DONE:
-            return self._flush(lambda _key: True) + raw
+            return self._flush(lambda _f: True) + raw
         try:
             obj = json.loads(event.data) if event.data else None
         except ValueError:
             obj = None
-        if not isinstance(obj, dict):
+        if obj is None:
             if not event.data:
                 return raw  # comments, keep-alives, retry lines
             return self._text_event(event, raw)
-        flushed, changed = self._fields.event(obj, event.name)
+        scanned = self._fields.event(obj, event.name)
         if self.blocked:
             return self.stop()
-        prefix = self._rendered(flushed)
-        if not changed:
+        prefix = self._rendered(scanned.before)
+        if not scanned.changed:
             return prefix + raw
-        return prefix + _render(event, json.dumps(obj, ensure_ascii=False))
+        return prefix + _render(event, _dumps(scanned.root))
 
     def _text_event(self, event: _Event, raw: str) -> str:
-        f = self._fields.field((_TEXT, event.name), event, _TEXT, event.name)
-        released = f.holdback.feed(event.data)
-        if released.blocked:
+        f = self._fields.text_field(event.name, event, _TEXT)
+        released = self._fields.feed_text(f, event.data)
+        if released is None:
             return self.stop()
         if released.text == event.data:
             return raw
         return _render(event, released.text)
 
-    def _flush(self, which: Callable[[tuple[object, object]], bool]) -> str:
+    def _big_feed(self, piece: bytes, final: bool = False) -> str:
+        """Part of an event too large to hold: streamed through as it comes."""
+        assert self._big is not None
+        text, rest = self._big.feed(piece, final)
+        if self.blocked:
+            return self.stop()
+        if rest is None:
+            return text
+        # The event ended: what follows is read as usual.
+        ended, self._big = self._big.ended_fields, None
+        self._buffer = rest + self._buffer
+        return text + self._rendered(ended)
+
+    def _flush(self, which: Callable[[Field], bool]) -> str:
         flushed = self._fields.flush(which)
         if self.blocked:
             return self.stop()
@@ -190,18 +254,19 @@ class SseRewriter:
     def _rendered(flushed: Flushed) -> str:
         return "".join(_synthetic(f, text) for f, text in flushed)
 
+    def _to_raw(self, rest: bytes) -> str:
+        """Not SSE after all: the rest of the body is one text stream."""
+        self._big, self._buffer = None, b""
+        self._raw = self._new_holdback()
+        out = self._raw_out(self._raw.feed(to_text(rest)))
+        return to_text(out.data)
+
+    def _raw_out(self, released: Released) -> Out:
+        if released.blocked:
+            return Out(to_bytes(self.stop()), True)
+        return Out(to_bytes(released.text))
+
     # -- output ------------------------------------------------------------
 
     def _result(self, out: list[str]) -> Out:
         return Out(to_bytes("".join(out)), self.blocked)
-
-    def _feed_raw(self, chunk: bytes) -> Out:
-        assert self._raw is not None
-        released = self._raw.feed(to_text(chunk))
-        return self._raw_out(released.text, released.blocked)
-
-    def _raw_out(self, text: str, blocked: bool) -> Out:
-        if blocked:
-            self._fields.end()
-            return Out(to_bytes(self._error_event(False)), True)
-        return Out(to_bytes(text))

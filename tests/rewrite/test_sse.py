@@ -45,7 +45,7 @@ class Rig:
     def __init__(self) -> None:
         self.wholes: list[str] = []
         self.errors: list[bool] = []
-        self.sse = SseRewriter(self.holdback, self.whole, self.error_event, MAX_EVENT)
+        self.sse = SseRewriter(self.holdback, self.whole, self.error, MAX_EVENT)
 
     def holdback(self) -> Holdback:
         return Holdback(inspect, rewrite, tail)
@@ -56,8 +56,11 @@ class Rig:
             return value, True
         return value.replace("secret-name", "[NAME]"), False
 
+    def error(self, dialect: str) -> tuple[str | None, object]:
+        self.errors.append(dialect == "anthropic")
+        return ("error", {}) if dialect == "anthropic" else (None, {"error": {}})
+
     def error_event(self, anthropic: bool) -> str:
-        self.errors.append(anthropic)
         return "event: error\ndata: {}\n\n" if anthropic else 'data: {"error": {}}\n\n'
 
     def run(self, chunks: Sequence[bytes]) -> tuple[bytes, bool]:
@@ -154,7 +157,7 @@ def test_a_blocking_whole_value_ends_the_stream() -> None:
 def test_stop_says_the_error_in_the_streams_shape() -> None:
     rig = Rig()
     rig.sse.feed(anthropic_sse(["hi"])[0])
-    assert rig.sse.stop() == "event: error\ndata: {}\n\n"
+    assert rig.sse.stop() == rig.error_event(True)
     assert rig.sse.blocked
 
 
