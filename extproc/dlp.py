@@ -11,6 +11,7 @@ and dies with the exchange.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -18,7 +19,7 @@ from collections.abc import Callable, Mapping
 from extproc import answers
 from extproc.bodies import scan_body
 from extproc.exchange import BodyMode, BodyStream, Headers, Verdict
-from extproc.formats import format_of, stream_for
+from extproc.formats import ENVOY_BUFFER, is_event_stream, stream_for
 from extproc.govern.guard import Governor, Guard
 from extproc.govern.keys import action_key
 from extproc.policy.compile import CompiledPolicy
@@ -88,9 +89,14 @@ class DlpInspector:
         wanted: BodyMode | None = None
         if not policy.needs_body(direction) and not (guard and guard.needs_body(direction)):
             wanted = BodyMode.NONE
-        elif direction is RESPONSE and format_of(side.content_type) is not None:
-            # Stream framed answers (time to first token), whatever the default mode.
-            wanted = BodyMode.STREAMED if not mode.streaming else None
+        elif direction is RESPONSE:
+            if length.isdigit() and int(length) > side.limit:
+                too_big = self._oversize(side)
+                if too_big.block is not None:
+                    return too_big
+                wanted = BodyMode.NONE  # passed unscanned (counted)
+            else:
+                wanted = answer_mode(side.content_type, length, mode)
         remove: list[str] = []
         set_headers: list[tuple[str, str]] = []
         if direction is REQUEST:
@@ -178,7 +184,8 @@ class DlpInspector:
     # -- stream ----------------------------------------------------------
 
     def stream(self, direction: Direction) -> BodyStream:
-        return stream_for(self._side(direction))
+        whole = functools.partial(self.body, direction, complete=True)
+        return stream_for(self._side(direction), whole)
 
     # -- close -----------------------------------------------------------
 
@@ -240,6 +247,7 @@ class DlpInspector:
             self.max_body,
         )
         side.seen.touched = True
+        side.route = self.route
         self.sides[direction] = side
         return side
 
@@ -254,3 +262,17 @@ class DlpInspector:
     def _side(self, direction: Direction) -> Side:
         side = self.sides.get(direction)
         return side if side is not None else self._open(direction, {})
+
+
+def answer_mode(content_type: str, length: str, mode: BodyMode) -> BodyMode | None:
+    """The body mode an answer needs, if not the configured one: streams of
+    events are streamed from the first byte (time to first token); any other
+    answer is buffered only when its length is known to fit Envoy's buffer,
+    so that no answer meets Envoy's own 500 for outgrowing it."""
+    if mode.streaming or mode is BodyMode.NONE:
+        return None
+    if is_event_stream(content_type):
+        return BodyMode.STREAMED
+    if length.isdigit() and int(length) <= ENVOY_BUFFER and mode is BodyMode.BUFFERED:
+        return None
+    return BodyMode.STREAMED

@@ -22,7 +22,7 @@ from extproc.exchange import Immediate, Verdict
 from extproc.govern.guard import Guard, Stop
 from extproc.policy.compile import CompiledPolicy
 from extproc.policy.decide import Decision, decide
-from extproc.policy.model import Action, Direction
+from extproc.policy.model import Action, Direction, OnOversize
 from extproc.rewrite.encoding import Decoder, TooLarge, Undecodable, decoder
 from extproc.rewrite.holdback import Holdback, Inspected
 from extproc.rewrite.pseudonym import Pseudonyms
@@ -50,6 +50,7 @@ class Side:
         "limit",
         "policy",
         "pseudonyms",
+        "route",
         "seen",
         "tally",
     )
@@ -74,6 +75,7 @@ class Side:
         # Volume rules, budgets and size caps (extproc.govern), if the policy sets any.
         self.guard = guard
         self.content_type = content_type
+        self.route = ""  # the request's path, without its query (formats read it)
         self.limit = policy.limits.max_body_bytes or max_body
         self.encoding = ""  # a non-identity content-encoding being decoded
         self.failed = False  # the stream's encoding turned out corrupt or too large
@@ -111,6 +113,8 @@ class Side:
         stop = self.stop()
         if stop is not None:
             return answers.stopped(self.direction, stop)
+        if self.seen.oversize and self.policy.limits.on_oversize is OnOversize.BLOCK:
+            return answers.OVERSIZE
         return answers.sensitive(self.direction, self.tally.categories())
 
     def metadata(self) -> dict[str, object]:

@@ -4,6 +4,7 @@ the JSON envelope, the risk headers and the in-stream SSE error events."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -156,11 +157,39 @@ def test_risk_headers(
 
 def test_sse_error_events_in_the_providers_shapes() -> None:
     error = answers.sensitive(RESP, ["secret/github_token"])
-    openai = answers.sse_error_event(error, anthropic=False)
+    openai = answers.sse_error_event(error, "openai")
     assert openai.startswith("data: ") and openai.endswith("\n\n")
     assert json.loads(openai.removeprefix("data: ")) == json.loads(answers.error_body(error))
-    anthropic = answers.sse_error_event(error, anthropic=True)
+    anthropic = answers.sse_error_event(error, "anthropic")
     head, data = anthropic.rstrip("\n").split("\n")
     assert head == "event: error"
     payload = json.loads(data.removeprefix("data: "))
     assert payload == {"type": "error", "error": answers.error_object(error)}
+
+
+@pytest.mark.parametrize(
+    ("dialect", "expected"),
+    [
+        ("ollama", lambda e: {"error": e.message}),
+        ("tgi", lambda e: {"error": e.message, "error_type": answers.ERROR_TYPE}),
+        (
+            "gemini",
+            lambda e: {
+                "error": {
+                    "code": 403,
+                    "message": e.message,
+                    "status": "PERMISSION_DENIED",
+                    "details": [answers.error_object(e)],
+                }
+            },
+        ),
+        ("openai", lambda e: {"error": answers.error_object(e)}),
+    ],
+)
+def test_stream_errors_in_each_providers_own_shape(
+    dialect: str, expected: Callable[[answers.ClientError], object]
+) -> None:
+    error = answers.sensitive(RESP, ["secret/github_token"])
+    name, obj = answers.stream_error(error, dialect)
+    assert name is None
+    assert obj == expected(error)

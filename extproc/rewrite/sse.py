@@ -23,6 +23,7 @@ from typing import Any
 
 from extproc.rewrite.bigjson import BigEvent, NotSse
 from extproc.rewrite.fields import Field, FieldStreams, Flushed, WholeScan, synthetic
+from extproc.rewrite.framing import ErrorOf, Out
 from extproc.rewrite.holdback import Holdback, Released
 from extproc.rewrite.text import to_bytes, to_text
 
@@ -34,15 +35,6 @@ _BOM = b"\xef\xbb\xbf"
 # How an SSE body's lines begin (after blank lines): a field or a comment.
 _SSE_LINE = re.compile(rb"[\r\n]*(?:data|event|id|retry)?:")
 DONE = "[DONE]"
-
-# (dialect) -> (event name or None, JSON value): the error as the last event.
-ErrorOf = Callable[[str], tuple[str | None, Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class Out:
-    data: bytes
-    blocked: bool = False
 
 
 @dataclass(slots=True)

@@ -127,7 +127,10 @@ def run(
         if reply.immediate is not None:
             out.request = reply
             return out
-        reply = ex.on_headers(RESPONSE, {":status": "200", "content-type": content_type}, False)
+        answer_headers = {":status": "200", "content-type": content_type}
+        if content_type == "application/json":  # a whole JSON answer says its length
+            answer_headers["content-length"] = str(sum(map(len, answer)))
+        reply = ex.on_headers(RESPONSE, answer_headers, False)
         if reply.immediate is not None:
             out.response = reply
             return out
