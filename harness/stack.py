@@ -213,7 +213,7 @@ class Stack:
     listen: int
     admin: int
     extproc: int
-    upstream: Any  # extproc.demo.upstream.DemoUpstream
+    upstream: Any  # extproc.demo.upstream.DemoUpstream, or harness.scripted's
     envoy: Process | None = None
     server: Process | None = None
     config: dict[str, Any] = field(default_factory=dict)
@@ -244,10 +244,14 @@ def running_stack(
     server_args: list[str] | None = None,
     server_env: Mapping[str, str] | None = None,
     with_server: bool = True,
+    upstream: Any = None,
 ) -> Iterator[Stack]:
+    """``upstream``: anything with ``start``, ``stop`` and ``port`` (default:
+    the demo upstream; ``harness.scripted`` replays given answers)."""
     from extproc.demo.upstream import DemoUpstream
 
-    upstream = DemoUpstream()
+    if upstream is None:
+        upstream = DemoUpstream()
     upstream.start()
     stack = Stack(workdir, free_port(), free_port(), free_port(), upstream)
     try:
