@@ -265,14 +265,15 @@ class DlpInspector:
 
 
 def answer_mode(content_type: str, length: str, mode: BodyMode) -> BodyMode | None:
-    """The body mode an answer needs, if not the configured one: streams of
-    events are streamed from the first byte (time to first token); any other
-    answer is buffered only when its length is known to fit Envoy's buffer,
-    so that no answer meets Envoy's own 500 for outgrowing it."""
-    if mode.streaming or mode is BodyMode.NONE:
+    """The body mode an answer needs, if not the configured one. Streams of
+    events are streamed from the first byte (time to first token); another
+    answer is buffered when its length is known to fit Envoy's buffer (one
+    round trip, a real status on a block) and streamed otherwise, so that no
+    answer meets Envoy's own 500 for outgrowing the buffer."""
+    if mode is BodyMode.NONE or mode is BodyMode.FULL_DUPLEX_STREAMED:
         return None
     if is_event_stream(content_type):
         return BodyMode.STREAMED
-    if length.isdigit() and int(length) <= ENVOY_BUFFER and mode is BodyMode.BUFFERED:
-        return None
+    if length.isdigit() and int(length) <= ENVOY_BUFFER:
+        return BodyMode.BUFFERED if mode is BodyMode.STREAMED else None
     return BodyMode.STREAMED

@@ -19,7 +19,10 @@ this module only knows what Envoy allows in each mode:
   stream may hold bytes back and release them later, so ``content-length`` is
   removed when the headers are answered. Once response headers are on their
   way, a block can no longer change the status: the stream itself carries the
-  error and every later chunk is swallowed.
+  error and every later chunk is swallowed, up to ``SWALLOW`` bytes: past
+  that the exchange is ended with its immediate answer, which makes Envoy reset
+  the stream (the client already has the error; a 1 GiB answer is not read to
+  its end).
 * FULL_DUPLEX_STREAMED: Envoy waits for no answer per chunk, so every chunk
   is answered with the bytes to send on (``streamed``, the chunk itself when
   nothing changes), and what a stream holds when trailers arrive is released
@@ -38,6 +41,9 @@ from extproc.policy.model import Direction
 
 REQUEST = Direction.REQUEST
 RESPONSE = Direction.RESPONSE
+
+# What is swallowed after a block said in-stream before the stream is reset.
+SWALLOW = 1024 * 1024
 
 
 class BodyMode(IntEnum):
@@ -163,6 +169,8 @@ class _Side:
     stream: BodyStream | None = None
     ended: bool = False  # a block was said in-stream: swallow the rest
     saw_body: bool = False
+    block: Immediate | None = None  # the in-stream block, once said
+    swallowed: int = 0
 
 
 class Exchange:
@@ -241,6 +249,9 @@ class Exchange:
 
     def _body(self, direction: Direction, side: _Side, chunk: bytes, end_of_stream: bool) -> Reply:
         if side.ended:
+            side.swallowed += len(chunk)
+            if side.swallowed > SWALLOW and side.block is not None and not end_of_stream:
+                return self._immediate(Verdict(block=side.block))
             return Reply(body=b"")
         if not side.mode.streaming:
             # Whole body in one message (BUFFERED, or BUFFERED_PARTIAL up to the limit).
@@ -280,6 +291,7 @@ class Exchange:
             if direction is REQUEST or not side.headers_sent:
                 return self._immediate(verdict)
             side.ended = True
+            side.block = verdict.block
             data = verdict.data if verdict.data is not None else b""
             return Reply(body=data, metadata=verdict.metadata)
         return Reply(body=verdict.data, metadata=verdict.metadata)
