@@ -99,6 +99,7 @@ class JsonStreamRewriter:
         self._raw: Holdback | None = None  # not JSON after all: scanned as text
         self._last = ""  # the last character sent (a line needs a newline before it)
         self._said = False  # the error was said
+        self._comma = False  # a comma between array elements left last: no other needed
 
     @property
     def blocked(self) -> bool:
@@ -130,7 +131,7 @@ class JsonStreamRewriter:
         _, obj = self._error(self._fields.dialect)
         if self._in_array and not self._closed:
             self._closed = True
-            return ("," if self._events else "") + _dumps(obj) + "]"
+            return self._comma_before() + _dumps(obj) + "]"
         return self._lead([]) + _dumps(obj) + "\n"
 
     # -- the body ----------------------------------------------------------
@@ -174,6 +175,8 @@ class JsonStreamRewriter:
             ):
                 i += 1
             out.append(self._text[:i])
+            if "," in self._text[:i]:
+                self._comma = True
             self._text = self._text[i:]
             if not self._text:
                 return
@@ -218,6 +221,7 @@ class JsonStreamRewriter:
             if self._captured_size > self._max_event:
                 self._big = BigValue(self._fields)
                 self._capture = None
+                self._comma = False
                 out.append(self._big.feed("".join(self._captured)))
                 self._captured = []
                 return self._big.json.done and self._event_part(out, final)
@@ -239,6 +243,7 @@ class JsonStreamRewriter:
         head = self._rendered(scanned.before)
         body = _dumps(scanned.root) if scanned.changed else raw
         self._events += 1
+        self._comma = False
         return head + body
 
     def _lead(self, out: list[str]) -> str:
@@ -270,11 +275,15 @@ class JsonStreamRewriter:
             return ""
         values = [_dumps(synthetic(f, text)) for f, text in flushed]
         if self._in_array:
-            text = ("," if self._events else "") + ",".join(values)
+            text = self._comma_before() + ",".join(values)
         else:
             text = self._lead(out) + "\n".join(values) + "\n"
         self._events += len(values)
         return text
+
+    def _comma_before(self) -> str:
+        """What goes before one more array element."""
+        return "," if self._events and not self._comma else ""
 
     # -- not JSON ----------------------------------------------------------
 
