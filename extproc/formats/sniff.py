@@ -13,7 +13,7 @@ from extproc.side import Side
 
 _BOM = b"\xef\xbb\xbf"
 _SSE = re.compile(rb"(?:data|event|id|retry)?:")
-_FIELD = re.compile(rb"(?:data|event|id|retry|)\Z")  # could still become a field name
+_FIELDS = (b"data", b"event", b"id", b"retry")
 SNIFF = 64  # bytes looked at, at most
 
 
@@ -26,8 +26,8 @@ def sniff(head: bytes, final: bool) -> str | None:
         return "json"
     if _SSE.match(body):
         return "sse"
-    word = body.split(b":", 1)[0]
-    if _FIELD.match(word) and not final and len(head) < SNIFF and b"\n" not in body:
+    could_be_field = any(name.startswith(body) for name in _FIELDS)  # "dat" may become "data:"
+    if could_be_field and not final and len(head) < SNIFF:
         return None
     return "text"
 

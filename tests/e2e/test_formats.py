@@ -182,9 +182,9 @@ def test_gemini_sse(stack: Stack, seed: int) -> None:
     client = genai.Client(
         api_key="test", http_options=types.HttpOptions(base_url=stack.url, api_version="v1beta")
     )
-    text = "".join(c.text or "" for c in client.models.generate_content_stream(
-        model="gemini-x", contents="hi"
-    ))  # fmt: skip
+    text = "".join(
+        c.text or "" for c in client.models.generate_content_stream(model="gemini-x", contents="hi")
+    )
     assert text == REDACTED
     assert_clean(raw(stack, "/v1beta/models/gemini-x:streamGenerateContent?alt=sse"))
 
@@ -258,13 +258,22 @@ def test_cohere_v2(stack: Stack, seed: int) -> None:
 @pytest.mark.parametrize(
     ("build", "call"),
     [
-        (wire.ollama_chat, lambda c: (p.message.content for p in c.chat(
-            model="llama3", messages=[{"role": "user", "content": "hi"}], stream=True))),
-        (wire.ollama_generate, lambda c: (p.response for p in c.generate(
-            model="llama3", prompt="hi", stream=True))),
+        (
+            wire.ollama_chat,
+            lambda c: (
+                p.message.content
+                for p in c.chat(
+                    model="llama3", messages=[{"role": "user", "content": "hi"}], stream=True
+                )
+            ),
+        ),
+        (
+            wire.ollama_generate,
+            lambda c: (p.response for p in c.generate(model="llama3", prompt="hi", stream=True)),
+        ),
     ],
     ids=["chat", "generate"],
-)  # fmt: skip
+)
 def test_ollama(
     stack: Stack,
     seed: int,

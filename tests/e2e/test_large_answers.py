@@ -25,7 +25,21 @@ from tests.e2e.conftest import DATA, StackFor, assert_processor_healthy
 
 POLICY = DATA / "example.yaml"
 CARD = "4111 1111 " + "1111 1111"
-WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "seven", "wizards", "hum"]
+WORDS = [
+    "the",
+    "quick",
+    "brown",
+    "fox",
+    "jumps",
+    "over",
+    "a",
+    "lazy",
+    "dog",
+    "while",
+    "seven",
+    "wizards",
+    "hum",
+]
 JSON = (("content-type", "application/json"),)
 MiB = 1024 * 1024
 
@@ -62,9 +76,14 @@ def post(stack: Stack) -> httpx.Response:
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_five_mebibyte_json_answer(stack: Stack, chunked: bool) -> None:
     text = prose(5 * MiB) + " pay with " + CARD + " now"
-    answer = {"id": "c1", "object": "chat.completion", "model": "m",
-              "choices": [{"index": 0, "finish_reason": "stop",
-                           "message": {"role": "assistant", "content": text}}]}  # fmt: skip
+    answer = {
+        "id": "c1",
+        "object": "chat.completion",
+        "model": "m",
+        "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+        ],
+    }
     body = json.dumps(answer).encode()
     assert len(body) > 5 * MiB
     serve(stack, body, chunked)

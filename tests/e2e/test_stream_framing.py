@@ -50,9 +50,12 @@ def fetch(stack: Stack, path: str = "/v1/chat/completions") -> bytes:
 
 
 def chat_chunk(text: str) -> dict[str, Any]:
-    return {"id": "c1", "object": "chat.completion.chunk", "model": "m",
-            "choices": [{"index": 0, "delta": {"content": text},
-                         "finish_reason": None}]}  # fmt: skip
+    return {
+        "id": "c1",
+        "object": "chat.completion.chunk",
+        "model": "m",
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+    }
 
 
 def chat_text(events: list[Any]) -> str:
@@ -116,8 +119,12 @@ def test_event_larger_than_a_mebibyte_keeps_per_field_streams(stack: Stack) -> N
 
     def call(arguments: str) -> dict[str, Any]:
         delta = {"tool_calls": [{"index": 0, "function": {"arguments": arguments}}]}
-        return {"id": "c1", "object": "chat.completion.chunk", "model": "m",
-                "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}  # fmt: skip
+        return {
+            "id": "c1",
+            "object": "chat.completion.chunk",
+            "model": "m",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+        }
 
     big = b"data: " + wire.dumps(call(args)) + b"\n\n"
     assert len(big) > 1024 * 1024

@@ -67,21 +67,55 @@ def texts(out: Sequence[Any], path: Sequence[str | int]) -> str:
 @pytest.mark.parametrize(
     ("event", "name", "expected"),
     [
-        ({"choices": [{"index": 0, "delta": {"content": "x", "role": "assistant"}}]}, None,
-         {("choices", 0, "delta", "content"): Role.STREAM, ("choices", 0, "delta", "role"): Role.WHOLE}),
-        ({"type": "response.created", "response": {"instructions": "x"}}, None,
-         {("type",): Role.WHOLE, ("response", "instructions"): Role.WHOLE}),
-        ({"candidates": [{"content": {"parts": [{"functionCall": {"name": "f", "args": {"a": "x"}}}]}}]}, None,
-         {("candidates", 0, "content", "parts", 0, "functionCall", "name"): Role.WHOLE,
-          ("candidates", 0, "content", "parts", 0, "functionCall", "args", "a"): Role.WHOLE}),
-        ({"data": [{"b64_json": "QUJD"}], "inlineData": {"mimeType": "image/png", "data": "QUJD"}}, None,
-         {("data", 0, "b64_json"): Role.MEDIA, ("inlineData", "data"): Role.MEDIA,
-          ("inlineData", "mimeType"): Role.WHOLE}),
-        ({"type": "response.audio.delta", "delta": "QUJD"}, None, {("type",): Role.WHOLE, ("delta",): Role.MEDIA}),
-        ({"contentBlockIndex": 0, "delta": {"text": "x"}, "p": "abc"}, "contentBlockDelta",
-         {("delta", "text"): Role.STREAM, ("p",): Role.MEDIA}),
+        (
+            {"choices": [{"index": 0, "delta": {"content": "x", "role": "assistant"}}]},
+            None,
+            {
+                ("choices", 0, "delta", "content"): Role.STREAM,
+                ("choices", 0, "delta", "role"): Role.WHOLE,
+            },
+        ),
+        (
+            {"type": "response.created", "response": {"instructions": "x"}},
+            None,
+            {("type",): Role.WHOLE, ("response", "instructions"): Role.WHOLE},
+        ),
+        (
+            {
+                "candidates": [
+                    {"content": {"parts": [{"functionCall": {"name": "f", "args": {"a": "x"}}}]}}
+                ]
+            },
+            None,
+            {
+                ("candidates", 0, "content", "parts", 0, "functionCall", "name"): Role.WHOLE,
+                ("candidates", 0, "content", "parts", 0, "functionCall", "args", "a"): Role.WHOLE,
+            },
+        ),
+        (
+            {
+                "data": [{"b64_json": "QUJD"}],
+                "inlineData": {"mimeType": "image/png", "data": "QUJD"},
+            },
+            None,
+            {
+                ("data", 0, "b64_json"): Role.MEDIA,
+                ("inlineData", "data"): Role.MEDIA,
+                ("inlineData", "mimeType"): Role.WHOLE,
+            },
+        ),
+        (
+            {"type": "response.audio.delta", "delta": "QUJD"},
+            None,
+            {("type",): Role.WHOLE, ("delta",): Role.MEDIA},
+        ),
+        (
+            {"contentBlockIndex": 0, "delta": {"text": "x"}, "p": "abc"},
+            "contentBlockDelta",
+            {("delta", "text"): Role.STREAM, ("p",): Role.MEDIA},
+        ),
     ],
-)  # fmt: skip
+)
 def test_roles(
     event: dict[str, Any], name: str | None, expected: dict[tuple[Any, ...], Role]
 ) -> None:
@@ -90,8 +124,22 @@ def test_roles(
 
 
 def test_token_lists_are_one_role_and_their_alternatives_whole() -> None:
-    event = {"choices": [{"index": 0, "logprobs": {"content": [
-        {"token": "a", "bytes": [97], "top_logprobs": [{"token": "b", "bytes": [98]}]}]}}]}  # fmt: skip
+    event = {
+        "choices": [
+            {
+                "index": 0,
+                "logprobs": {
+                    "content": [
+                        {
+                            "token": "a",
+                            "bytes": [97],
+                            "top_logprobs": [{"token": "b", "bytes": [98]}],
+                        }
+                    ]
+                },
+            }
+        ]
+    }
     leaves = shape(event, None).leaves
     assert [leaf.role for leaf in leaves] == [Role.TOKENS]
     assert leaves[0].path == ("choices", 0, "logprobs", "content")
@@ -101,12 +149,14 @@ def test_token_lists_are_one_role_and_their_alternatives_whole() -> None:
     ("root", "group"),
     [
         ({"type": "content_block_delta", "index": 1}, (("index", 1),)),
-        ({"item_id": "m", "output_index": 0, "content_index": 2, "sequence_number": 9},
-         (("output_index", 0), ("content_index", 2), ("item_id", "m"))),
+        (
+            {"item_id": "m", "output_index": 0, "content_index": 2, "sequence_number": 9},
+            (("output_index", 0), ("content_index", 2), ("item_id", "m")),
+        ),
         ({"index": 7, "token": {"text": "x"}}, ()),  # TGI numbers tokens, not items
         ({"contentBlockIndex": 3}, (("contentBlockIndex", 3),)),
     ],
-)  # fmt: skip
+)
 def test_the_item_of_an_event(root: dict[str, Any], group: tuple[Any, ...]) -> None:
     assert group_of(root) == group
 
@@ -122,9 +172,14 @@ def test_role_of_a_string_read_piece_by_piece() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "word"),
-    [("response.output_text.done", "done"), ("contentBlockStop", "stop"),
-     ("content-end", "end"), ("response.in_progress", "progress"), ("message_delta", "delta")],
-)  # fmt: skip
+    [
+        ("response.output_text.done", "done"),
+        ("contentBlockStop", "stop"),
+        ("content-end", "end"),
+        ("response.in_progress", "progress"),
+        ("message_delta", "delta"),
+    ],
+)
 def test_last_word_of_a_kind(kind: str, word: str) -> None:
     assert apis.last_word(kind) == word
 
@@ -133,8 +188,10 @@ def test_last_word_of_a_kind(kind: str, word: str) -> None:
 
 
 def chat(text: str, index: int = 0, finish: str | None = None) -> dict[str, Any]:
-    return {"object": "chat.completion.chunk",
-            "choices": [{"index": index, "delta": {"content": text}, "finish_reason": finish}]}  # fmt: skip
+    return {
+        "object": "chat.completion.chunk",
+        "choices": [{"index": index, "delta": {"content": text}, "finish_reason": finish}],
+    }
 
 
 def test_choices_are_keyed_by_their_own_index_even_interleaved() -> None:
@@ -180,15 +237,40 @@ def test_nothing_held_in_one_content_block_surfaces_in_the_next() -> None:
 
 def test_responses_api_done_events_repeat_the_released_text() -> None:
     def delta(piece: str) -> dict[str, Any]:
-        return {"type": "response.output_text.delta", "item_id": "m1", "output_index": 0,
-                "content_index": 0, "delta": piece, "sequence_number": 1}  # fmt: skip
+        return {
+            "type": "response.output_text.delta",
+            "item_id": "m1",
+            "output_index": 0,
+            "content_index": 0,
+            "delta": piece,
+            "sequence_number": 1,
+        }
 
     full = "".join(SPLIT)
     events = [(delta(p), None) for p in SPLIT]
-    events.append(({"type": "response.output_text.done", "item_id": "m1", "output_index": 0,
-                    "content_index": 0, "text": full}, None))  # fmt: skip
-    events.append(({"type": "response.completed", "response": {"output": [
-        {"id": "m1", "content": [{"type": "output_text", "text": full}]}]}}, None))  # fmt: skip
+    events.append(
+        (
+            {
+                "type": "response.output_text.done",
+                "item_id": "m1",
+                "output_index": 0,
+                "content_index": 0,
+                "text": full,
+            },
+            None,
+        )
+    )
+    events.append(
+        (
+            {
+                "type": "response.completed",
+                "response": {
+                    "output": [{"id": "m1", "content": [{"type": "output_text", "text": full}]}]
+                },
+            },
+            None,
+        )
+    )
     out = run(streams(), events)
     deltas = "".join(e["delta"] for e in out if e["type"] == "response.output_text.delta")
     done = next(e for e in out if e["type"] == "response.output_text.done")
@@ -201,9 +283,17 @@ def test_responses_api_done_events_repeat_the_released_text() -> None:
 
 def test_tgi_token_counter_is_not_an_item_and_generated_text_repeats() -> None:
     full = "".join(SPLIT)
-    events = [({"index": i, "token": {"id": i, "text": p, "special": False},
-                "generated_text": full if i == len(SPLIT) - 1 else None}, None)
-              for i, p in enumerate(SPLIT)]  # fmt: skip
+    events = [
+        (
+            {
+                "index": i,
+                "token": {"id": i, "text": p, "special": False},
+                "generated_text": full if i == len(SPLIT) - 1 else None,
+            },
+            None,
+        )
+        for i, p in enumerate(SPLIT)
+    ]
     out = run(streams(), events)
     assert clean(json.dumps(out))
     assert texts(out, ("token", "text")) == REDACTED
@@ -218,8 +308,12 @@ def test_a_tool_call_without_index_named_by_a_new_id_ends_the_last() -> None:
             item["id"] = call_id
         return {"choices": [{"index": 0, "delta": {"tool_calls": [item]}}]}
 
-    events = [(call('{"a": "', "c1"), None), (call("4111 1111"), None),
-              (call(' 1111 1111"}'), None), (call('{"b": "x"}', "c2"), None)]  # fmt: skip
+    events = [
+        (call('{"a": "', "c1"), None),
+        (call("4111 1111"), None),
+        (call(' 1111 1111"}'), None),
+        (call('{"b": "x"}', "c2"), None),
+    ]
     out = run(streams(), events)
     per_call: dict[str, str] = {}
     current = ""
@@ -257,12 +351,18 @@ def test_done_true_ends_streams_within_the_event() -> None:
 
 def test_chat_logprobs_spell_the_same_redaction() -> None:
     def chunk(piece: str) -> dict[str, Any]:
-        token = {"token": piece, "logprob": -1.0, "bytes": list(piece.encode()),
-                 "top_logprobs": [{"token": piece, "logprob": -1.0, "bytes": list(piece.encode())},
-                                  {"token": piece[:2], "logprob": -2.0,
-                                   "bytes": list(piece[:2].encode())}]}  # fmt: skip
-        return {"choices": [{"index": 0, "delta": {"content": piece},
-                             "logprobs": {"content": [token]}}]}  # fmt: skip
+        token = {
+            "token": piece,
+            "logprob": -1.0,
+            "bytes": list(piece.encode()),
+            "top_logprobs": [
+                {"token": piece, "logprob": -1.0, "bytes": list(piece.encode())},
+                {"token": piece[:2], "logprob": -2.0, "bytes": list(piece[:2].encode())},
+            ],
+        }
+        return {
+            "choices": [{"index": 0, "delta": {"content": piece}, "logprobs": {"content": [token]}}]
+        }
 
     out = run(streams(), [(chunk(p), None) for p in SPLIT])
     assert clean(json.dumps(out))
@@ -276,10 +376,16 @@ def test_chat_logprobs_spell_the_same_redaction() -> None:
 
 def test_legacy_completion_logprobs_and_their_parallel_alternatives() -> None:
     def chunk(piece: str) -> dict[str, Any]:
-        logprobs = {"tokens": [piece], "token_logprobs": [-1.0], "top_logprobs": [{piece: -1.0}],
-                    "text_offset": [0]}  # fmt: skip
-        return {"object": "text_completion",
-                "choices": [{"index": 0, "text": piece, "logprobs": logprobs}]}  # fmt: skip
+        logprobs = {
+            "tokens": [piece],
+            "token_logprobs": [-1.0],
+            "top_logprobs": [{piece: -1.0}],
+            "text_offset": [0],
+        }
+        return {
+            "object": "text_completion",
+            "choices": [{"index": 0, "text": piece, "logprobs": logprobs}],
+        }
 
     out = run(streams(), [(chunk(p), None) for p in SPLIT])
     assert clean(json.dumps(out))
@@ -306,9 +412,13 @@ def test_a_block_ends_everything() -> None:
 
 
 def test_the_dialect_of_a_stream_is_learned_from_its_first_event() -> None:
-    for event, dialect in [({"type": "message_start"}, "anthropic"), ({"candidates": []}, "gemini"),
-                           ({"model": "x", "created_at": "t", "done": False}, "ollama"),
-                           ({"token": {"text": "x"}}, "tgi"), (chat("x"), "openai")]:  # fmt: skip
+    for event, dialect in [
+        ({"type": "message_start"}, "anthropic"),
+        ({"candidates": []}, "gemini"),
+        ({"model": "x", "created_at": "t", "done": False}, "ollama"),
+        ({"token": {"text": "x"}}, "tgi"),
+        (chat("x"), "openai"),
+    ]:
         fs = streams()
         fs.event(event, None)
         assert fs.dialect == dialect

@@ -40,15 +40,23 @@ Rewriter = Any
 Factory = Callable[[], Rewriter]
 
 FRAMINGS: dict[str, tuple[Factory, bytes]] = {
-    "sse": (lambda: SseRewriter(holdback, whole, error, MAX_EVENT),
-            b"".join(wire.sse(*({"choices": [{"index": 0, "delta": {"content": p}}]} for p in SPLIT)))),
-    "ndjson": (lambda: JsonStreamRewriter(holdback, whole, error, MAX_EVENT, sequence=True),
-               b"".join(wire.ollama_chat(SPLIT))),
-    "array": (lambda: JsonStreamRewriter(holdback, whole, error, MAX_EVENT, array_events=True),
-              b"".join(wire.gemini_array(SPLIT))),
-    "eventstream": (lambda: EventStreamRewriter(holdback, whole, error),
-                    b"".join(wire.converse_stream(SPLIT))),
-}  # fmt: skip
+    "sse": (
+        lambda: SseRewriter(holdback, whole, error, MAX_EVENT),
+        b"".join(wire.sse(*({"choices": [{"index": 0, "delta": {"content": p}}]} for p in SPLIT))),
+    ),
+    "ndjson": (
+        lambda: JsonStreamRewriter(holdback, whole, error, MAX_EVENT, sequence=True),
+        b"".join(wire.ollama_chat(SPLIT)),
+    ),
+    "array": (
+        lambda: JsonStreamRewriter(holdback, whole, error, MAX_EVENT, array_events=True),
+        b"".join(wire.gemini_array(SPLIT)),
+    ),
+    "eventstream": (
+        lambda: EventStreamRewriter(holdback, whole, error),
+        b"".join(wire.converse_stream(SPLIT)),
+    ),
+}
 
 
 def run(factory: Factory, pieces: Sequence[bytes]) -> tuple[bytes, bool]:
@@ -118,11 +126,13 @@ def test_untouched_streams_leave_byte_for_byte() -> None:
 def test_a_block_ends_each_framing_in_its_own_shape() -> None:
     pieces = ["fine ", "BLOCK", "ME", " later"]
     cases = {
-        "sse": b"".join(wire.sse(*({"choices": [{"index": 0, "delta": {"content": p}}]} for p in pieces))),
+        "sse": b"".join(
+            wire.sse(*({"choices": [{"index": 0, "delta": {"content": p}}]} for p in pieces))
+        ),
         "ndjson": b"".join(wire.ollama_chat(pieces)),
         "array": b"".join(wire.gemini_array(pieces)),
         "eventstream": b"".join(wire.converse_stream(pieces)),
-    }  # fmt: skip
+    }
     for name, body in cases.items():
         out, blocked = run(FRAMINGS[name][0], [body])
         assert blocked, name
@@ -164,8 +174,10 @@ def test_a_json_array_that_is_not_a_stream_is_a_document() -> None:
 
 def test_big_events_stream_through_field_by_field() -> None:
     filler = "word " * 2000
-    events = [{"choices": [{"index": 0, "delta": {"content": filler + "4111 1111"}}]},
-              {"choices": [{"index": 0, "delta": {"content": " 1111 1111 end"}}]}]  # fmt: skip
+    events = [
+        {"choices": [{"index": 0, "delta": {"content": filler + "4111 1111"}}]},
+        {"choices": [{"index": 0, "delta": {"content": " 1111 1111 end"}}]},
+    ]
     for name, body in (
         ("sse", b"".join(wire.sse(*events)) + b"data: [DONE]\n\n"),
         ("ndjson", b"".join(wire.ndjson(events))),
