@@ -19,6 +19,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client (Envoy) that resets a connection is part of the tests
+
+
 @dataclass
 class Answer:
     """What to send. ``pieces`` is written piece by piece; ``delays`` (seconds,
@@ -72,8 +79,7 @@ class ScriptedUpstream:
 
             do_GET = do_POST
 
-        server = ThreadingHTTPServer((self.host, self.port), Handler)
-        server.daemon_threads = True
+        server = _Server((self.host, self.port), Handler)
         self._server = server
         self.port = server.server_address[1]
         threading.Thread(

@@ -171,6 +171,20 @@ def test_responses_api_items_are_their_own(stack: Stack, openai_client: Any, see
     assert_clean(raw(stack, "/v1/responses"))
 
 
+def test_anthropic_messages(stack: Stack, seed: int) -> None:
+    import anthropic
+
+    from extproc.demo.upstream import anthropic_sse
+
+    serve(stack, anthropic_sse(WORDS), SSE, seed)
+    client = anthropic.Anthropic(base_url=stack.url, api_key="test", max_retries=0)
+    with client.messages.stream(
+        model="m", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+    ) as stream:
+        assert "".join(stream.text_stream) == REDACTED
+    assert_clean(raw(stack, "/v1/messages"))
+
+
 # -- Google --------------------------------------------------------------------
 
 
