@@ -28,9 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from extproc.rewrite.fields import Field, FieldStreams, WholeScan, synthetic
-from extproc.rewrite.framing import ErrorOf, Out
+from extproc.rewrite.framing import ErrorOf, Out, TextRest
 from extproc.rewrite.holdback import Holdback
-from extproc.rewrite.text import to_bytes, to_text
 
 _PRELUDE = 12
 _MIN_FRAME = 16
@@ -164,7 +163,7 @@ class EventStreamRewriter:
         self._new_holdback = new_holdback
         self._error = error
         self._buffer = b""
-        self._raw: Holdback | None = None  # not an event stream: scanned as text
+        self._raw: TextRest | None = None  # not an event stream: scanned as text
 
     @property
     def blocked(self) -> bool:
@@ -174,10 +173,7 @@ class EventStreamRewriter:
         if self.blocked:
             return Out(b"", True)
         if self._raw is not None:
-            released = self._raw.feed(to_text(chunk))
-            if released.blocked:
-                return Out(self.stop(), True)
-            return Out(to_bytes(released.text))
+            return self._raw.feed(chunk)
         self._buffer += chunk
         out: list[bytes] = []
         while not self.blocked:
@@ -197,10 +193,7 @@ class EventStreamRewriter:
         if self._raw is None and self._buffer:
             return self._to_raw([], final=True)  # a frame cut short
         if self._raw is not None:
-            released = self._raw.finish()
-            if released.blocked:
-                return Out(self.stop(), True)
-            return Out(to_bytes(released.text))
+            return self._raw.feed(b"", final=True)
         flushed = self._fields.flush(lambda _f: True)
         if self.blocked:
             return Out(self.stop(), True)
@@ -260,15 +253,7 @@ class EventStreamRewriter:
     # -- not an event stream -------------------------------------------------
 
     def _to_raw(self, out: list[bytes], final: bool = False) -> Out:
-        self._raw = self._new_holdback()
+        self._raw = TextRest(self._new_holdback(), self.stop)
         rest, self._buffer = self._buffer, b""
-        released = self._raw.feed(to_text(rest))
-        if released.blocked:
-            return Out(b"".join(out) + self.stop(), True)
-        text = released.text
-        if final:
-            last = self._raw.finish()
-            if last.blocked:
-                return Out(b"".join(out) + to_bytes(text) + self.stop(), True)
-            text += last.text
-        return Out(b"".join(out) + to_bytes(text))
+        tail = self._raw.feed(rest, final)
+        return Out(b"".join(out) + tail.data, tail.blocked)

@@ -7,6 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from extproc.rewrite.holdback import Holdback, Released
+from extproc.rewrite.text import to_bytes, to_text
+
 
 @dataclass(frozen=True, slots=True)
 class Out:
@@ -16,3 +19,24 @@ class Out:
 
 # (dialect) -> (event name or None, JSON value): the error as the stream's last event.
 ErrorOf = Callable[[str], tuple[str | None, Any]]
+
+
+class TextRest:
+    """What is left of a body that turned out not to be its format (a bad
+    frame, text that is not JSON): one text stream, scanned as it flows; on a
+    block, ``stop`` says the error in the framing's shape."""
+
+    def __init__(self, holdback: Holdback, stop: Callable[[], str | bytes]) -> None:
+        self._holdback = holdback
+        self._stop = stop
+
+    def feed(self, data: bytes | str, final: bool = False) -> Out:
+        text = data if isinstance(data, str) else to_text(data)
+        released = self._holdback.feed(text) if text else Released("")
+        if final and not released.blocked:
+            last = self._holdback.finish()
+            released = Released(released.text + last.text, last.blocked)
+        if released.blocked:
+            said = self._stop()
+            return Out(said if isinstance(said, bytes) else to_bytes(said), True)
+        return Out(to_bytes(released.text))

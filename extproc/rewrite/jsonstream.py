@@ -25,11 +25,11 @@ from typing import Any
 
 from extproc.rewrite.bigjson import BigValue
 from extproc.rewrite.fields import Field, FieldStreams, Flushed, WholeScan, synthetic
-from extproc.rewrite.framing import ErrorOf, Out
+from extproc.rewrite.framing import ErrorOf, Out, TextRest
 from extproc.rewrite.holdback import Holdback, Released
 from extproc.rewrite.jsonscan import Frame, JsonRewriter, NotJson, Path, Sink
 from extproc.rewrite.leaves import Role, role_at
-from extproc.rewrite.text import to_bytes
+from extproc.rewrite.text import to_bytes, to_text
 
 _SEPARATORS = " \t\r\n\x1e"  # whitespace and RS (JSON text sequences)
 
@@ -96,7 +96,7 @@ class JsonStreamRewriter:
         self._captured_size = 0
         self._big: BigValue | None = None
         self._document: JsonRewriter | None = None
-        self._raw: Holdback | None = None  # not JSON after all: scanned as text
+        self._raw: TextRest | None = None  # not JSON after all: scanned as text
         self._last = ""  # the last character sent (a line needs a newline before it)
         self._said = False  # the error was said
         self._comma = False  # a comma between array elements left last: no other needed
@@ -295,7 +295,7 @@ class JsonStreamRewriter:
                 rest = part.rest
         captured = "".join(self._captured) if self._capture is not None else ""
         self._document = self._capture = self._big = None
-        self._raw = self._new_holdback()
+        self._raw = TextRest(self._new_holdback(), self.stop)
         out: list[str] = []
         self._raw_feed(captured + rest + self._text, False, out)
         self._text = ""
@@ -303,14 +303,7 @@ class JsonStreamRewriter:
 
     def _raw_feed(self, text: str, final: bool, out: list[str]) -> None:
         assert self._raw is not None
-        released = self._raw.feed(text) if text else Released("")
-        if not released.blocked and final:
-            last = self._raw.finish()
-            released = Released(released.text + last.text, last.blocked)
-        if released.blocked:
-            self._fields.end()
-            return
-        out.append(released.text)
+        out.append(to_text(self._raw.feed(text, final).data))
 
     def _result(self, out: list[str]) -> Out:
         text = "".join(out)

@@ -23,8 +23,8 @@ from typing import Any
 
 from extproc.rewrite.bigjson import BigEvent, NotSse
 from extproc.rewrite.fields import Field, FieldStreams, Flushed, WholeScan, synthetic
-from extproc.rewrite.framing import ErrorOf, Out
-from extproc.rewrite.holdback import Holdback, Released
+from extproc.rewrite.framing import ErrorOf, Out, TextRest
+from extproc.rewrite.holdback import Holdback
 from extproc.rewrite.text import to_bytes, to_text
 
 # An empty line ends an event; a CR at the very end may still become CRLF.
@@ -110,7 +110,7 @@ class SseRewriter:
         self._started = False  # past a leading BOM
         self._big: BigEvent | None = None  # an event too large to hold, streaming
         self._new_holdback = new_holdback
-        self._raw: Holdback | None = None  # not SSE after all: scanned as text
+        self._raw: TextRest | None = None  # not SSE after all: scanned as text
 
     @property
     def blocked(self) -> bool:
@@ -122,7 +122,7 @@ class SseRewriter:
         if self.blocked:
             return Out(b"", True)
         if self._raw is not None:
-            return self._raw_out(self._raw.feed(to_text(chunk)))
+            return self._raw.feed(chunk)
         self._buffer += chunk
         out: list[str] = []
         if not self._started:
@@ -139,14 +139,14 @@ class SseRewriter:
         if self.blocked:
             return Out(b"", True)
         if self._raw is not None:
-            return self._raw_out(self._raw.finish())
+            return self._raw.feed(b"", final=True)
         out: list[str] = []
         self._started = True
         self._drain(out)
         if self.blocked:
             return self._result(out)
         if self._raw is not None:
-            last = self._raw_out(self._raw.finish())
+            last = self._raw.feed(b"", final=True)
             return Out(to_bytes("".join(out)) + last.data, last.blocked)
         if self._big is not None:
             out.append(self._big_feed(self._buffer, final=True))
@@ -249,14 +249,8 @@ class SseRewriter:
     def _to_raw(self, rest: bytes) -> str:
         """Not SSE after all: the rest of the body is one text stream."""
         self._big, self._buffer = None, b""
-        self._raw = self._new_holdback()
-        out = self._raw_out(self._raw.feed(to_text(rest)))
-        return to_text(out.data)
-
-    def _raw_out(self, released: Released) -> Out:
-        if released.blocked:
-            return Out(to_bytes(self.stop()), True)
-        return Out(to_bytes(released.text))
+        self._raw = TextRest(self._new_holdback(), self.stop)
+        return to_text(self._raw.feed(rest).data)
 
     # -- output ------------------------------------------------------------
 

@@ -18,6 +18,22 @@ HOLD = 32
 CARD_TEXT = "4111 1111 1111 1111"
 KEY_TEXT = "AKIA" + "IOSFODNN7EXAMPLE"
 FRAGMENTS = ("4111", "1111", "AKIA", "IOSFO", "EXAMPLE")
+# A card and a key, each split over several pieces (one piece per event).
+SPLIT = [
+    "Pay ",
+    "with ",
+    "4111 ",
+    "1111 ",
+    "1111 ",
+    "1111",
+    " and ",
+    "AKIA",
+    "IOSFO",
+    "DNN7",
+    "EXAMPLE",
+    " ok",
+]
+REDACTED = "Pay with [CARD] and [KEY] ok"
 
 
 def inspect(text: str) -> Inspected:

@@ -15,23 +15,7 @@ import pytest
 from extproc.rewrite import apis
 from extproc.rewrite.fields import FieldStreams, synthetic
 from extproc.rewrite.leaves import Role, group_of, role_at, shape
-from tests.rewrite.rig import CARD_TEXT, KEY_TEXT, clean, streams
-
-SPLIT = [
-    "Pay ",
-    "with ",
-    "4111 ",
-    "1111 ",
-    "1111 ",
-    "1111",
-    " and ",
-    "AKIA",
-    "IOSFO",
-    "DNN7",
-    "EXAMPLE",
-    " ok",
-]
-REDACTED = "Pay with [CARD] and [KEY] ok"
+from tests.rewrite.rig import CARD_TEXT, KEY_TEXT, REDACTED, SPLIT, clean, streams
 
 
 def run(fs: FieldStreams, events: Iterable[tuple[Any, str | None]]) -> list[Any]:

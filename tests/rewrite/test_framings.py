@@ -17,23 +17,8 @@ from extproc.rewrite.framing import Out
 from extproc.rewrite.jsonstream import JsonStreamRewriter
 from extproc.rewrite.sse import SseRewriter
 from tests.e2e import wire
-from tests.rewrite.rig import clean, error, holdback, whole
+from tests.rewrite.rig import REDACTED, SPLIT, clean, error, holdback, whole
 
-SPLIT = [
-    "Pay ",
-    "with ",
-    "4111 ",
-    "1111 ",
-    "1111 ",
-    "1111",
-    " and ",
-    "AKIA",
-    "IOSFO",
-    "DNN7",
-    "EXAMPLE",
-    " ok",
-]
-REDACTED = "Pay with [CARD] and [KEY] ok"
 MAX_EVENT = 2048
 
 Rewriter = Any
