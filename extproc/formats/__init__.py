@@ -35,16 +35,15 @@ ENVOY_BUFFER = 1024 * 1024
 
 
 def sse(side: Side) -> BodyStream:
-    return Framed(
-        side, SseRewriter(side.holdback, side.whole, side.stream_error, MAX_EVENT, side.mirror)
-    )
+    rewriter = SseRewriter(side.holdback, side.whole, side.stream_error, MAX_EVENT, side.mirror)
+    return Framed(side, rewriter, events=True)
 
 
 def ndjson(side: Side) -> BodyStream:
     rewriter = JsonStreamRewriter(
         side.holdback, side.whole, side.stream_error, MAX_EVENT, side.mirror, sequence=True
     )
-    return Framed(side, rewriter)
+    return Framed(side, rewriter, events=True)
 
 
 def json_answer(side: Side) -> BodyStream:
@@ -57,13 +56,12 @@ def json_answer(side: Side) -> BodyStream:
         side.mirror,
         array_events=streaming_route(side.route),
     )
-    return Framed(side, rewriter)
+    return Framed(side, rewriter, events=streaming_route(side.route))
 
 
 def eventstream(side: Side) -> BodyStream:
-    return Framed(
-        side, EventStreamRewriter(side.holdback, side.whole, side.stream_error, side.mirror)
-    )
+    rewriter = EventStreamRewriter(side.holdback, side.whole, side.stream_error, side.mirror)
+    return Framed(side, rewriter, events=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,17 @@ from extproc.rewrite.framing import Out
 from extproc.rewrite.text import to_bytes
 from extproc.side import Side
 
+# A stream of events is never held, so the server's own size limit (made for
+# bodies held whole) is raised for it: 64 MiB is longer than any model's
+# longest answer today. A limit the policy sets applies as it is.
+EVENT_STREAM_LIMIT = 64 * 1024 * 1024
+
+
+def stream_limit(side: Side) -> int:
+    if side.policy.limits.max_body_bytes is not None:
+        return side.limit
+    return max(side.limit, EVENT_STREAM_LIMIT)
+
 
 class Rewriter(Protocol):
     @property
@@ -28,9 +39,10 @@ class Rewriter(Protocol):
 class Framed:
     """One streamed body, read by a framing's rewriter."""
 
-    def __init__(self, side: Side, rewriter: Rewriter) -> None:
+    def __init__(self, side: Side, rewriter: Rewriter, events: bool = False) -> None:
         self._side = side
         self._rw = rewriter
+        self._limit = stream_limit(side) if events else side.limit
         self._size = 0
         self._passing = False  # over the size limit, passed unscanned (``on_oversize: pass``)
 
@@ -40,7 +52,7 @@ class Framed:
         if self._passing:
             return side.verdict(chunk, False)
         self._size += len(chunk)
-        if self._size > side.limit:
+        if self._size > self._limit:
             return self._oversize(chunk)
         if side.count(len(chunk)):
             return self._limit_end(b"")

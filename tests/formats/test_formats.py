@@ -4,14 +4,23 @@ headers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from extproc.dlp import answer_mode
 from extproc.exchange import BodyMode
 from extproc.formats import ENVOY_BUFFER, format_of, is_event_stream, streaming_route
+from extproc.formats.framed import EVENT_STREAM_LIMIT, stream_limit
 from extproc.formats.sniff import sniff
+from extproc.policy.model import Direction
+from extproc.policy.store import load_policy_set
+from extproc.rewrite.pseudonym import Pseudonyms
+from extproc.side import Side
+from extproc.tally import Tally
 
 S, B = BodyMode.STREAMED, BodyMode.BUFFERED
+DATA = Path(__file__).parents[1] / "e2e" / "data"
 
 
 @pytest.mark.parametrize(
@@ -73,3 +82,22 @@ def test_streaming_routes() -> None:
     assert streaming_route("/v1beta/models/gemini-pro:streamGenerateContent")
     assert streaming_route("/generate_stream")
     assert not streaming_route("/v1/chat/completions")
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [("example.yaml", EVENT_STREAM_LIMIT), ("small_limit.yaml", 2 * 1024 * 1024)],
+)
+def test_streams_of_events_get_a_longer_default_limit(policy: str, expected: int) -> None:
+    compiled = load_policy_set(str(DATA / policy)).select("", "", None)
+    side = Side(
+        compiled,
+        Direction.RESPONSE,
+        Tally(),
+        lambda: None,
+        Pseudonyms(),
+        None,
+        "",
+        8 << 20,  # type: ignore[arg-type, return-value]
+    )
+    assert stream_limit(side) == expected
