@@ -27,8 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from extproc.rewrite.fields import Field, FieldStreams, WholeScan, synthetic
-from extproc.rewrite.framing import ErrorOf, Out, TextRest
+from extproc.rewrite.fields import Field, WholeScan, synthetic
+from extproc.rewrite.framing import ErrorOf, Framing, Out, TextRest
 from extproc.rewrite.holdback import Holdback
 
 _PRELUDE = 12
@@ -149,7 +149,7 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-class EventStreamRewriter:
+class EventStreamRewriter(Framing):
     """Incremental scanning of an AWS event stream."""
 
     def __init__(
@@ -159,15 +159,8 @@ class EventStreamRewriter:
         error: ErrorOf,
         mirror: Callable[[], Holdback] | None = None,
     ) -> None:
-        self._fields = FieldStreams(new_holdback, whole, mirror)
-        self._new_holdback = new_holdback
-        self._error = error
+        super().__init__(new_holdback, whole, error, mirror)
         self._buffer = b""
-        self._raw: TextRest | None = None  # not an event stream: scanned as text
-
-    @property
-    def blocked(self) -> bool:
-        return self._fields.blocked
 
     def feed(self, chunk: bytes) -> Out:
         if self.blocked:

@@ -238,6 +238,7 @@ class FieldStreams:
             put(root, leaf.path, tokens.lay(leaf.value, released, parent, leaf.path[-1]))
         else:
             put(root, leaf.path, released)
+            tokens.collapse_beside(root, leaf.path, text, released)
 
     def _append(self, root: Any, leaf: Leaf, f: Field, rest: str) -> None:
         current = get(root, leaf.path)
@@ -247,6 +248,7 @@ class FieldStreams:
             put(root, leaf.path, tokens.lay(current, spelled, parent, leaf.path[-1]))
         else:
             put(root, leaf.path, current + rest)
+            tokens.collapse_beside(root, leaf.path, leaf.value, current + rest)
 
     def _repeat(self, value: str) -> tuple[str, bool]:
         """A whole value: the released text of a stream it repeats, else scanned."""

@@ -1,5 +1,6 @@
 """What every framing of a streamed answer (SSE, JSON streams, AWS event
-streams) hands back: bytes that may leave now, and how a block is said."""
+streams) shares: bytes that may leave now, how a block is said, the text
+stream of a body that is not its format."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from extproc.rewrite.fields import FieldStreams, WholeScan
 from extproc.rewrite.holdback import Holdback, Released
 from extproc.rewrite.text import to_bytes, to_text
 
@@ -40,3 +42,24 @@ class TextRest:
             said = self._stop()
             return Out(said if isinstance(said, bytes) else to_bytes(said), True)
         return Out(to_bytes(released.text))
+
+
+class Framing:
+    """What every framing's rewriter holds: the answer's text streams, how a
+    block is said, and the text stream of a body that is not its format."""
+
+    def __init__(
+        self,
+        new_holdback: Callable[[], Holdback],
+        whole: WholeScan,
+        error: ErrorOf,
+        mirror: Callable[[], Holdback] | None = None,
+    ) -> None:
+        self._fields = FieldStreams(new_holdback, whole, mirror)
+        self._new_holdback = new_holdback
+        self._error = error
+        self._raw: TextRest | None = None  # not the format after all: scanned as text
+
+    @property
+    def blocked(self) -> bool:
+        return self._fields.blocked

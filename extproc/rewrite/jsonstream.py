@@ -24,8 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 from extproc.rewrite.bigjson import BigValue
-from extproc.rewrite.fields import Field, FieldStreams, Flushed, WholeScan, synthetic
-from extproc.rewrite.framing import ErrorOf, Out, TextRest
+from extproc.rewrite.fields import Field, Flushed, WholeScan, synthetic
+from extproc.rewrite.framing import ErrorOf, Framing, Out, TextRest
 from extproc.rewrite.holdback import Holdback, Released
 from extproc.rewrite.jsonscan import Frame, JsonRewriter, NotJson, Path, Sink
 from extproc.rewrite.leaves import Role, role_at
@@ -66,7 +66,7 @@ def _capture(_path: Path, _logical: Path, _frames: list[Frame]) -> Sink | None:
     return None  # strings copied: the rewriter only finds where the value ends
 
 
-class JsonStreamRewriter:
+class JsonStreamRewriter(Framing):
     """Incremental scanning of a JSON answer that is not SSE."""
 
     def __init__(
@@ -80,9 +80,7 @@ class JsonStreamRewriter:
         array_events: bool = False,
         sequence: bool = False,
     ) -> None:
-        self._fields = FieldStreams(new_holdback, whole, mirror)
-        self._new_holdback = new_holdback
-        self._error = error
+        super().__init__(new_holdback, whole, error, mirror)
         self._max_event = max_event
         self._array_events = array_events  # a top-level array's elements are events
         self._sequence = sequence  # several top-level values (NDJSON) are expected
@@ -96,14 +94,9 @@ class JsonStreamRewriter:
         self._captured_size = 0
         self._big: BigValue | None = None
         self._document: JsonRewriter | None = None
-        self._raw: TextRest | None = None  # not JSON after all: scanned as text
         self._last = ""  # the last character sent (a line needs a newline before it)
         self._said = False  # the error was said
         self._comma = False  # a comma between array elements left last: no other needed
-
-    @property
-    def blocked(self) -> bool:
-        return self._fields.blocked
 
     # -- public ------------------------------------------------------------
 

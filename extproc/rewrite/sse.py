@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extproc.rewrite.bigjson import BigEvent, NotSse
-from extproc.rewrite.fields import Field, FieldStreams, Flushed, WholeScan, synthetic
-from extproc.rewrite.framing import ErrorOf, Out, TextRest
+from extproc.rewrite.fields import Field, Flushed, WholeScan, synthetic
+from extproc.rewrite.framing import ErrorOf, Framing, Out, TextRest
 from extproc.rewrite.holdback import Holdback
 from extproc.rewrite.text import to_bytes, to_text
 
@@ -92,7 +92,7 @@ def error_text(name: str | None, obj: Any) -> str:
     return f"{head}data: {json.dumps(obj)}\n\n"
 
 
-class SseRewriter:
+class SseRewriter(Framing):
     """Incremental SSE scanning for one response body."""
 
     def __init__(
@@ -103,18 +103,11 @@ class SseRewriter:
         max_event: int,
         mirror: Callable[[], Holdback] | None = None,
     ) -> None:
-        self._fields = FieldStreams(new_holdback, whole, mirror)
-        self._error = error
+        super().__init__(new_holdback, whole, error, mirror)
         self._max_event = max_event
         self._buffer = b""
         self._started = False  # past a leading BOM
         self._big: BigEvent | None = None  # an event too large to hold, streaming
-        self._new_holdback = new_holdback
-        self._raw: TextRest | None = None  # not SSE after all: scanned as text
-
-    @property
-    def blocked(self) -> bool:
-        return self._fields.blocked
 
     # -- public ------------------------------------------------------------
 

@@ -98,3 +98,37 @@ def _collapse_parallel(parent: Any, key: object, i: int, old: str, new: str) -> 
             if isinstance(entry, dict):
                 value = entry.get(old, next(iter(entry.values()), None))
                 alternatives[i] = {new: value} if new else {}
+
+
+def collapse_beside(root: Any, path: tuple[str | int, ...], old: str, new: str) -> None:
+    """A chosen token's text changed (TGI's ``token.text``): its alternatives
+    beside it (``top_tokens``, in its object or the one above) keep only the
+    chosen one, with the new text."""
+    for depth in (1, 2):
+        if len(path) < depth:
+            return
+        node: Any = root
+        for step in path[:-depth]:
+            node = node[step]
+        if not isinstance(node, dict):
+            continue
+        for key in apis.ALTERNATIVE_KEYS:
+            alternatives = node.get(key)
+            if isinstance(alternatives, list) and all(isinstance(a, dict) for a in alternatives):
+                node[key] = [_renamed(a, new) for a in alternatives if _text(a) == old and new]
+
+
+def _text(item: dict[str, Any]) -> str | None:
+    for key in (apis.TOKEN_KEY, "text"):
+        if isinstance(item.get(key), str):
+            return str(item[key])
+    return None
+
+
+def _renamed(item: dict[str, Any], new: str) -> dict[str, Any]:
+    item = copy.copy(item)
+    key = apis.TOKEN_KEY if isinstance(item.get(apis.TOKEN_KEY), str) else "text"
+    item[key] = new
+    if isinstance(item.get(apis.TOKEN_BYTES), list):
+        item[apis.TOKEN_BYTES] = list(new.encode("utf-8", "surrogatepass"))
+    return item

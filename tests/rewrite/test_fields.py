@@ -285,6 +285,19 @@ def test_tgi_token_counter_is_not_an_item_and_generated_text_repeats() -> None:
     assert len(out) == len(SPLIT)  # the last token's held text went into its own event
 
 
+def test_tgi_alternatives_of_a_changed_token_keep_only_the_chosen_one() -> None:
+    def event(i: int, text: str) -> dict[str, Any]:
+        top = [
+            {"id": 1, "text": text, "logprob": -0.1},
+            {"id": 2, "text": text[:2], "logprob": -2.0},
+        ]
+        return {"index": i, "token": {"id": 1, "text": text}, "top_tokens": top}
+
+    out = run(streams(), [(event(i, p), None) for i, p in enumerate(SPLIT)])
+    assert clean(json.dumps(out))  # no alternative spells a piece of the key or card
+    assert texts(out, ("token", "text")) == REDACTED
+
+
 def test_a_tool_call_without_index_named_by_a_new_id_ends_the_last() -> None:
     def call(args: str, call_id: str | None = None) -> dict[str, Any]:
         item: dict[str, Any] = {"function": {"arguments": args}}
