@@ -45,6 +45,29 @@ UNDECODABLE = ClientError(
     "dlp_undecodable",
 )
 
+UNREADABLE = ClientError(
+    403,
+    "unreadable_content",
+    "The body, or a part of it, is in a form the data-loss-prevention filter cannot read "
+    "as text (such as a PDF or a character encoding it does not know).",
+    "dlp_undecodable",
+)
+
+
+def signed(detectors: Sequence[str]) -> ClientError:
+    """A redaction that a request's signature forbids (AWS Signature Version 4)."""
+    names = ", ".join(detectors)
+    return ClientError(
+        403,
+        "signed_request_not_rewritable",
+        f"The request contains sensitive data ({names}) that the data-loss-prevention policy "
+        "redacts, but it is signed (AWS Signature Version 4) over what would change, so it "
+        "cannot be rewritten without breaking the signature. Send requests through the filter "
+        "before they are signed.",
+        "dlp_signed",
+        tuple(detectors),
+    )
+
 
 def _what(direction: Direction) -> str:
     return "request" if direction is Direction.REQUEST else "answer"

@@ -1,22 +1,39 @@
-"""Whole bodies (buffered): scanned JSON-aware, decided, and rewritten on demand.
+"""Whole bodies (buffered): read by their type, scanned, decided, rewritten on demand.
 
-A JSON body is scanned as the text of its decoded strings (see
-``rewrite.json_body``); anything else as plain text. The decision's offsets
-refer to ``Scanned.text``; ``new_text()`` builds the rewritten body only
-when something changes.
+* JSON (a body that parses as an object or array): the text of its decoded
+  strings and keys (``rewrite.json_body``), and where the pieces of text a
+  model reads meet, the reader's view (``rewrite.reader``);
+* ``application/x-www-form-urlencoded``: names and values, decoded
+  (``rewrite.url``);
+* ``multipart/form-data``: part by part (``rewrite.multipart``);
+* anything else: plain text.
+
+A body in UTF-16, UTF-32 or another declared charset is decoded first and
+encoded back the same way (``rewrite.charset``). A body or a part that
+cannot be read is flagged ``unreadable``, for ``limits.on_undecodable``.
+The decision's offsets refer to ``Scanned.text``; ``new_body()`` builds the
+rewritten body only when something changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from extproc.detect.finding import Finding
 from extproc.policy.decide import NOTHING, Decision, decide
-from extproc.policy.model import REWRITING, Action
-from extproc.rewrite import json_body
+from extproc.policy.model import Direction
+from extproc.rewrite import json_body, multipart, pieces, reader
+from extproc.rewrite.charset import Unreadable, sniff
+from extproc.rewrite.pieces import Layout, Located, Share
 from extproc.rewrite.redact import apply, unchanged
+from extproc.rewrite.text import to_bytes, to_text
+from extproc.rewrite.url import Target
 from extproc.side import Side
+
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+SEPARATOR = json_body.SEPARATOR
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,47 +41,229 @@ class Scanned:
     """A whole body, scanned and decided."""
 
     decision: Decision
-    new_text: Callable[[], str]
+    new_body: Callable[[], bytes]
     text: str = ""  # what the decision's offsets refer to
+    unreadable: bool = False  # some of it could not be read as text
 
 
-def scan_body(side: Side, text: str) -> Scanned:
-    """Scan and decide ``text`` for ``side``; its ``gap`` rewrites the text
+def scan_body(side: Side, body: bytes) -> Scanned:
+    """Scan and decide ``body`` for ``side``; its ``gap`` rewrites the text
     between findings (restoring pseudonyms)."""
+    media = side.content_type.partition(";")[0].strip()
+    if media == MULTIPART:
+        return _multipart(side, body)
+    try:
+        charset = sniff(body, side.content_type)
+        text = charset.decode(body) if charset is not None else to_text(body)
+    except Unreadable:
+        return Scanned(NOTHING, lambda: body, unreadable=True)
+    encode = charset.encode if charset is not None else to_bytes
+    if side.direction is Direction.REQUEST:
+        side.pseudonyms.reserve(text)
+    if media == FORM:
+        decision, new_text, scanned = _form(side, text)
+    else:
+        decision, new_text, scanned = _text(side, text)
+    return Scanned(decision, lambda: encode(new_text()), scanned)
+
+
+_Found = tuple[Decision, Callable[[], str], str]
+
+
+def _text(side: Side, text: str) -> _Found:
     policy, direction, renderer, gap = side.policy, side.direction, side.renderer, side.gap()
+    scanner = policy.scanner
     checked = gap is unchanged and not policy.governance.active and "\\" not in text
-    if checked and policy.scanner.clear(text):
+    if checked and scanner.clear(text) and _reading_clear(side, text):
         # Without escapes every JSON string, key and number is a verbatim piece
-        # of the body: nothing can be found in the body, so nothing in them.
-        # Skips parsing clean bodies. (Governance counts the parsed text.)
-        return Scanned(NOTHING, lambda: text, text)
+        # of the body: nothing can be found in the body, so nothing in them;
+        # nor where the text a model reads joins. Skips parsing clean bodies.
+        # (Governance counts the parsed text.)
+        return NOTHING, lambda: text, text
     view = json_body.parse(text)
     if view is None:
-        decision = decide(policy.scanner.scan(text, gate=not checked), text, policy, direction)
-        return Scanned(
-            decision, lambda: apply(text, decision.rewrite_actions, renderer, gap=gap), text
-        )
-    found = policy.scanner.scan(view.joined, gate=not checked)
+        decision = decide(scanner.scan(text, gate=not checked), text, policy, direction)
+        return decision, lambda: apply(text, decision.rewrite_actions, renderer, gap=gap), text
+    return _json(side, view, gate=not checked)
+
+
+def _reading_clear(side: Side, text: str) -> bool:
+    """The text a model reads, joined, holds nothing (a value split across
+    two pieces of it may open the gate where neither piece does)."""
+    texts = json_body.reading_texts(text)
+    return len(texts) < 2 or side.policy.scanner.clear("".join(texts))
+
+
+def _json(side: Side, view: json_body.JsonView, gate: bool) -> _Found:
+    policy, direction, gap = side.policy, side.direction, side.gap()
+    found = policy.scanner.scan(view.joined, gate=gate)
     decision = decide(found, view.joined, policy, direction)
-    per_segment: dict[json_body.Segment, list[tuple[Finding, Action]]] = {}
-    kept: list[tuple[Finding, Action]] = []
-    for seg, rel, (original, action) in view.locate([(f, (f, a)) for f, a in decision.actions]):
-        per_segment.setdefault(seg, []).append((rel, action))
-        kept.append((original, action))
-    decision = Decision(tuple(kept), decision.suppressed)
+    located: list[Located] = []
+    for share, (f, action) in view.locate([(f, (f, a)) for f, a in decision.actions]):
+        content = view.content(view.segments[share.piece])
+        located.append(Located(f, action, content[share.start : share.end], (share,)))
+    text, suppressed = view.joined, decision.suppressed
+    if len(view.reading) > 1:
+        text, located, more = _junctions(side, view, located)
+        suppressed += more
+    decision = Decision(tuple((item.finding, item.action) for item in located), suppressed)
 
     def new_text() -> str:
-        def content(seg: json_body.Segment) -> str | None:
-            acted = [p for p in per_segment.get(seg, ()) if p[1] in REWRITING]
-            old = view.content(seg)
-            if not acted and seg.kind is json_body.Kind.NUMBER:
-                return None
-            new = apply(old, acted, renderer, gap=gap)
-            return None if new == old and not acted else new
+        segments = view.segments
+        edits = pieces.edits(located, side.renderer)
+        new: dict[int, str] = {}
+        for i, seg in enumerate(segments) if gap is not unchanged else ():
+            # Restoring pseudonyms rewrites text between findings: visit every string.
+            if i not in edits and seg.kind is not json_body.Kind.NUMBER:
+                old = view.content(seg)
+                if (restored := gap(old)) != old:
+                    new[i] = restored
+        for i, piece_edits in edits.items():
+            new[i] = pieces.splice(view.content(segments[i]), piece_edits, gap)
+        new = json_body.unique_keys(view, new)
+        only = [segments[i] for i in sorted(new)]
+        by_segment = {segments[i]: content for i, content in new.items()}
+        return json_body.rewrite(view, by_segment.get, only)
 
-        # Text between findings changes only when ``gap`` restores pseudonyms:
-        # otherwise only the segments with findings are visited.
-        only = sorted(per_segment) if gap is unchanged else None  # body order
-        return json_body.rewrite(view, content, only)
+    return decision, new_text, text
 
-    return Scanned(decision, new_text, view.joined)
+
+def _junctions(
+    side: Side, view: json_body.JsonView, located: list[Located]
+) -> tuple[str, list[Located], int]:
+    """Add the values that cross from one piece of reading text into the
+    next. Returns the text the decision refers to (``view.joined``, then the
+    windows that held such values), every value found, and how many more
+    findings were suppressed.
+
+    A crossing value overlapping values found within one piece replaces
+    them if it covers them all at no lower confidence (``jane.d`` +
+    ``oe@example.com``: the address, not its tail); otherwise it is dropped.
+    """
+    policy, direction = side.policy, side.direction
+    indices = [i for i, _ in view.reading]
+    parts = [view.joined]
+    offset = len(view.joined) + 1
+    dropped: set[int] = set()
+    more: list[Located] = []
+    suppressed = 0
+    for window in reader.windows([t for _, t in view.reading], policy.scanner.max_len):
+        crossing = [
+            f for f in policy.scanner.scan(window.text) if len(window.shares(f.start, f.end)) > 1
+        ]
+        if not crossing:
+            continue
+        decided = decide(crossing, window.text, policy, direction)
+        suppressed += decided.suppressed
+        used = False
+        for f, action in decided.actions:
+            shares = [
+                Share(indices[s.piece], s.start, s.end) for s in window.shares(f.start, f.end)
+            ]
+            covered = _overlapped(located, shares)
+            if not all(
+                _within(located[i], shares) and located[i].finding.confidence <= f.confidence
+                for i in covered
+            ):
+                continue
+            dropped.update(covered)
+            moved = Finding(f.detector, f.start + offset, f.end + offset, f.confidence)
+            more.append(Located(moved, action, window.text[f.start : f.end], shares))
+            used = True
+        if used:
+            parts.append(window.text)
+            offset += len(window.text) + 1
+    kept = [item for i, item in enumerate(located) if i not in dropped]
+    return SEPARATOR.join(parts), kept + more, suppressed
+
+
+def _overlapped(located: Sequence[Located], shares: Sequence[Share]) -> list[int]:
+    return [
+        i
+        for i, item in enumerate(located)
+        if any(
+            a.piece == b.piece and a.start < b.end and b.start < a.end
+            for a in item.shares
+            for b in shares
+        )
+    ]
+
+
+def _within(item: Located, shares: Sequence[Share]) -> bool:
+    return all(
+        any(a.piece == b.piece and b.start <= a.start and a.end <= b.end for b in shares)
+        for a in item.shares
+    )
+
+
+def _separated(
+    side: Side, text: str, layout: Layout, content: Callable[[int], str]
+) -> tuple[Decision, Callable[[], dict[int, str]]]:
+    """Scan a text of separated pieces; the new content of each piece that changes."""
+    policy = side.policy
+    decision = decide(policy.scanner.scan(text), text, policy, side.direction)
+    located = []
+    for f, action in decision.actions:
+        share = layout.owner(f.start, f.end)
+        if share is not None:
+            value = content(share.piece)[share.start : share.end]
+            located.append(Located(f, action, value, (share,)))
+
+    def new_pieces() -> dict[int, str]:
+        gap = side.gap()
+        edits = pieces.edits(located, side.renderer)
+        return {i: pieces.splice(content(i), e, gap) for i, e in edits.items()}
+
+    return decision, new_pieces
+
+
+def _form(side: Side, text: str) -> _Found:
+    form = Target(text, form=True)
+    decision, new_pieces = _separated(side, form.text, form.layout, form.content)
+    return decision, lambda: form.rewrite(new_pieces()), form.text
+
+
+def _multipart(side: Side, body: bytes) -> Scanned:
+    boundary = multipart.boundary_of(side.content_type)
+    try:
+        if boundary is None:
+            raise multipart.Malformed("no boundary")
+        parts = multipart.parse(body, boundary)
+    except multipart.Malformed:
+        # Not what it says it is: scanned as text, as any other body.
+        decision, new_text, scanned = _text(side, to_text(body))
+        return Scanned(decision, lambda: to_bytes(new_text()), scanned)
+    # Each part: its field name, file name and (text parts) content, as pieces.
+    texts: list[str] = []
+    for part in parts:
+        content = part.text if part.kind is multipart.Kind.TEXT else ""
+        texts.extend((part.name, part.filename or "", content))
+    spans, pos = [], 0
+    for piece in texts:
+        spans.append((pos, pos + len(piece)))
+        pos += len(piece) + 1
+    text = SEPARATOR.join(texts)
+    if side.direction is Direction.REQUEST:
+        side.pseudonyms.reserve(text)
+    decision, new_pieces = _separated(side, text, Layout(spans), texts.__getitem__)
+    unreadable = any(part.kind is multipart.Kind.UNREADABLE for part in parts)
+
+    def new_body() -> bytes:
+        new = new_pieces()
+        if not new:
+            return body
+        out = []
+        for n, part in enumerate(parts):
+            name, filename, content = (new.get(3 * n + k) for k in range(3))
+            if name is not None or filename is not None:
+                part = multipart.renamed(
+                    part,
+                    part.name if name is None else name,
+                    part.filename if filename is None else filename,
+                )
+            if content is not None:
+                part = multipart.retexted(part, content)
+            out.append(part)
+        return multipart.build(out, boundary)
+
+    return Scanned(decision, new_body, text, unreadable)

@@ -22,13 +22,14 @@ from extproc.exchange import BodyMode, BodyStream, Headers, Verdict
 from extproc.formats import ENVOY_BUFFER, is_event_stream, stream_for
 from extproc.govern.guard import Governor, Guard
 from extproc.govern.keys import action_key
+from extproc.headers import scan_head
 from extproc.policy.compile import CompiledPolicy
 from extproc.policy.model import Direction, OnOversize
 from extproc.recording import NOOP, Recorder
+from extproc.rewrite import sigv4
 from extproc.rewrite.encoding import IDENTITY, TooLarge, Undecodable, can_decode, decode_all
 from extproc.rewrite.pseudonym import Pseudonyms
 from extproc.rewrite.redact import Renderer
-from extproc.rewrite.text import to_bytes, to_text
 from extproc.side import Side
 from extproc.tally import Tally
 
@@ -40,6 +41,7 @@ RESPONSE = Direction.RESPONSE
 # Envoy's default per-connection buffer is 1 MiB; larger buffered bodies never
 # reach the processor. This bounds what the server itself decodes and scans.
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
+_CLEAN = Verdict()
 
 
 class DlpInspector:
@@ -70,6 +72,8 @@ class DlpInspector:
         self.request_id = ""
         self.traceparent = ""
         self.route = ""
+        self.signature: sigv4.Signature | None = None  # the request's, if signed
+        self.hash_header = False  # unsigned, with a body hash a signer reads
 
     # -- headers ---------------------------------------------------------
 
@@ -86,6 +90,9 @@ class DlpInspector:
         length = headers.get("content-length", "")
         if guard is not None and length.isdigit() and guard.on_length(direction, int(length)):
             return side.blocked()
+        head = self._head(side, headers)
+        if head.block is not None:
+            return head
         wanted: BodyMode | None = None
         if not policy.needs_body(direction) and not (guard and guard.needs_body(direction)):
             wanted = BodyMode.NONE
@@ -98,7 +105,7 @@ class DlpInspector:
             else:
                 wanted = answer_mode(side.content_type, length, mode)
         remove: list[str] = []
-        set_headers: list[tuple[str, str]] = []
+        set_headers: list[tuple[str, str]] = list(head.set_headers)
         if direction is REQUEST:
             if policy.needs_body(RESPONSE) and "accept-encoding" in headers:
                 # Ask upstreams for identity-encoded answers, so they can be scanned.
@@ -127,6 +134,29 @@ class DlpInspector:
             metadata=side.metadata() if direction is RESPONSE and no_body else None,
         )
 
+    def _head(self, side: Side, headers: Headers) -> Verdict:
+        """The URL and header fields scanned (``extproc.headers``): a block,
+        or the headers to rewrite."""
+        if side.direction is REQUEST:
+            self.signature = sigv4.signature_of(headers)
+            self.hash_header = self.signature is None and sigv4.hash_to_update(headers)
+        if not side.policy.needs_body(side.direction):
+            return _CLEAN
+        head = scan_head(side, headers)
+        if head is None:
+            return _CLEAN
+        if head.safe_path is not None:
+            self.route = head.safe_path.split("?", 1)[0][:200]
+        if head.decision.blocked or side.stopped:
+            return side.blocked()
+        if head.fixed:
+            return self._refuse(side, side.error())
+        if self.signature is not None and self.signature.covers(head.rewritten):
+            return self._refuse(side, answers.signed(self.tally.categories()))
+        if side.direction is REQUEST and head.set_headers:
+            return Verdict(set_headers=(*head.set_headers, *self._body_headers(side)))
+        return Verdict(set_headers=head.set_headers)
+
     # -- body (buffered) -------------------------------------------------
 
     def body(self, direction: Direction, body: bytes, complete: bool) -> Verdict:
@@ -147,26 +177,45 @@ class DlpInspector:
         if guard is not None and guard.on_bytes(direction, len(body)):
             return side.blocked()
         started = time.perf_counter()
-        text = to_text(body)
-        if direction is REQUEST:
-            self.pseudonyms.reserve(text)
-        scanned = scan_body(side, text)
+        scanned = scan_body(side, body)
         seen.scan_seconds += time.perf_counter() - started
         seen.scanned_bytes += len(body)
         decision = scanned.decision
         seen.add(decision)
         if decision.blocked:
             return side.blocked()
+        if scanned.unreadable:
+            seen.undecodable = True
+            if side.policy.limits.on_undecodable is OnOversize.BLOCK:
+                return side.blocked(answers.UNREADABLE)
         if guard is not None:
             guard.admit(direction, scanned.text, decision.actions, whole=True)
             if guard.stop(direction):
                 return side.blocked()
+        headers = self._body_headers(side)
         if decision.rewrites or (direction is RESPONSE and len(self.pseudonyms)):
-            new = to_bytes(scanned.new_text())
+            new = scanned.new_body()
             data: bytes | None = new if new != body or encoding else None
+            if data is not None and direction is REQUEST:
+                signed = self._signed_body(side, data)
+                if isinstance(signed, Verdict):
+                    return signed
+                headers += signed
         else:
             data = body if encoding else None  # decoded: send it on identity-encoded
-        return Verdict(data=data, set_headers=self._body_headers(side), metadata=side.metadata())
+        return Verdict(data=data, set_headers=headers, metadata=side.metadata())
+
+    def _signed_body(self, side: Side, new: bytes) -> Verdict | tuple[tuple[str, str], ...]:
+        """A rewritten request body against its signature: refused if the
+        signature covers it; else the body hash a signer further on reads."""
+        if self.signature is not None and self.signature.body:
+            return self._refuse(side, answers.signed(self.tally.categories()))
+        return (sigv4.content_sha256(new),) if self.hash_header else ()
+
+    def _refuse(self, side: Side, error: answers.ClientError) -> Verdict:
+        """Block what would be rewritten but cannot be."""
+        side.seen.blocked = True
+        return side.blocked(error)
 
     def _oversize(self, side: Side) -> Verdict:
         side.seen.oversize = True

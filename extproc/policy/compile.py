@@ -22,6 +22,7 @@ from extproc.policy.model import (
     Match,
     Policy,
     Threshold,
+    Unscanned,
 )
 
 # A rule without ``threshold`` acts on findings from L3 (0.5) up: weak
@@ -121,6 +122,10 @@ class CompiledPolicy:
     @property
     def limits(self) -> Limits:
         return self.parsed.limits
+
+    @property
+    def unscanned(self) -> Unscanned:
+        return self.parsed.unscanned
 
     @property
     def detector_ids(self) -> frozenset[str]:

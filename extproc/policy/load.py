@@ -30,6 +30,7 @@ from extproc.policy.model import (
     Policy,
     Rule,
     Threshold,
+    Unscanned,
 )
 
 VERSION = 1
@@ -50,6 +51,7 @@ _TOP = {
     "budgets": False,
     "caps": False,
     "phone_regions": False,
+    "unscanned": False,
 }
 _MATCH = {"hosts": False, "path_prefixes": False}
 _RULE = {
@@ -63,6 +65,7 @@ _RULE = {
 }
 _ALLOW = {"values": True}
 _LIMITS = {"max_body_bytes": False, "on_oversize": False, "on_undecodable": False}
+_UNSCANNED = {"headers": False, "query_parameters": False}
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _ENV = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -150,6 +153,7 @@ class _PolicyReader(GovernanceReader):
         phone_regions = (
             self._phone_regions(keys["phone_regions"]) if "phone_regions" in keys else None
         )
+        unscanned = self._unscanned(keys["unscanned"]) if "unscanned" in keys else Unscanned()
         return Policy(
             source=self.source,
             name=name,
@@ -166,6 +170,7 @@ class _PolicyReader(GovernanceReader):
             budgets=budgets,
             caps=caps,
             phone_regions=phone_regions,
+            unscanned=unscanned,
             lines=MappingProxyType(dict(self.lines)),
         )
 
@@ -372,6 +377,20 @@ class _PolicyReader(GovernanceReader):
         return Limits(
             max_body_bytes=max_body, on_oversize=on_oversize, on_undecodable=on_undecodable
         )
+
+    def _unscanned(self, node: yaml.Node) -> Unscanned:
+        keys = self.mapping(node, "unscanned", _UNSCANNED)
+        if keys is None:
+            return Unscanned()
+        default = Unscanned()
+        headers = default.headers
+        if "headers" in keys:
+            headers = frozenset(self.sections(keys["headers"], "unscanned.headers", self.header))
+        query = default.query_parameters
+        if "query_parameters" in keys:
+            names = self.strings(keys["query_parameters"], "unscanned.query_parameters") or ()
+            query = frozenset(name.lower() for name in names)
+        return Unscanned(headers, query)
 
 
 def _sequence(node: yaml.Node) -> list[yaml.Node]:

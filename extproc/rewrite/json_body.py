@@ -2,11 +2,16 @@
 
 A body is scanned as one text made of its decoded strings (so ``\\u0040`` and
 ``\\n`` hide nothing) joined by NUL separators, keys included: a key such as
-``"ssn"`` is the natural context of the value that follows it. Findings that
-start inside a key are dropped (keys are names, not values), findings that
-run past the end of their string are clipped to it. Long numbers are scanned
-too: a card number sent as a JSON number is still a card number (it is
-replaced by a JSON string).
+``"ssn"`` is the natural context of the value that follows it, and a key can
+be a value itself (a tool call's ``input``, a ``metadata`` object keyed by
+e-mail address): findings in keys are rewritten like any other, and a
+rewritten key that would repeat another of its object is told apart. A
+finding belongs to the string holding most of it, clipped to it. Long
+numbers are scanned too: a card number sent as a JSON number is still a card
+number (it is replaced by a JSON string).
+
+The text a model reads (the string values of ``READING`` keys, in order) is
+also listed, for the reader's view (``extproc.rewrite.reader``).
 
 Only the tokens that change are re-encoded; every other byte of the body is
 kept as it was, so a clean body leaves byte-identical and a rewritten one is
@@ -15,7 +20,6 @@ still valid JSON.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -23,8 +27,19 @@ from enum import Enum
 from typing import NamedTuple, TypeVar
 
 from extproc.detect.finding import Finding
+from extproc.rewrite.pieces import Layout, Share
 
 T = TypeVar("T")
+
+# Keys whose string values are text a model reads (or writes), in every API
+# it serves: OpenAI, Anthropic, Gemini, Responses, Cohere, Ollama, Bedrock.
+READING = frozenset(
+    {"text", "content", "input", "prompt", "system", "instructions", "message", "preamble"}
+)
+# The same, found in a body without escapes (only the fast path reads it).
+_READING_PAIR = re.compile(
+    '"(?:' + "|".join(sorted(READING)) + ')"[ \t\r\n]*:[ \t\r\n]*"([^"\\\\]*)"'
+)
 
 SEPARATOR = "\x00"
 # Strings (unrolled loop, linear) and numbers of 6+ digits; everything else is structure.
@@ -58,7 +73,7 @@ class JsonView:
     """A JSON body: ``joined`` (its decoded strings) at once, the token
     positions (``segments``) only when a finding needs them."""
 
-    __slots__ = ("_lengths", "_segments", "_starts", "_tokens", "body", "joined")
+    __slots__ = ("_layout", "_lengths", "_segments", "_tokens", "body", "joined", "reading")
 
     def __init__(
         self,
@@ -66,40 +81,41 @@ class JsonView:
         joined: str,
         tokens: re.Pattern[str],
         lengths: Sequence[int] | None = None,
+        reading: Sequence[tuple[int, str]] = (),
     ) -> None:
         self.body = body
         self.joined = joined
         self._tokens = tokens  # the tokens that make up ``joined``, in order
         self._lengths = lengths  # their decoded lengths, when known
+        # (segment index, text) of each string a model reads, in body order.
+        self.reading = reading
         self._segments: tuple[Segment, ...] | None = None
-        self._starts: tuple[int, ...] = ()
+        self._layout: Layout | None = None
 
     @property
     def segments(self) -> tuple[Segment, ...]:
         if self._segments is None:
             self._segments = _segments(self.body, self._tokens, self._lengths)
-            self._starts = tuple(s.start for s in self._segments)
         return self._segments
 
-    def locate(self, findings: Sequence[tuple[Finding, T]]) -> list[tuple[Segment, Finding, T]]:
-        """Each kept finding with its segment and its span relative to the segment's content.
+    @property
+    def layout(self) -> Layout:
+        if self._layout is None:
+            self._layout = Layout((s.start, s.end) for s in self.segments)
+        return self._layout
 
-        ``findings`` are in joined-text coordinates, each with a payload passed through.
-        """
-        out: list[tuple[Segment, Finding, T]] = []
+    def locate(self, findings: Sequence[tuple[Finding, T]]) -> list[tuple[Share, T]]:
+        """Each finding's share in the segment holding most of it (its piece
+        index is the segment's), with a payload passed through. ``findings``
+        are in joined-text coordinates; one wholly between strings is dropped."""
+        out: list[tuple[Share, T]] = []
         if not findings:
             return out
-        segments = self.segments
+        layout = self.layout
         for f, payload in findings:
-            i = bisect.bisect_right(self._starts, f.start) - 1
-            if i < 0:
-                continue
-            seg = segments[i]
-            if seg.kind is Kind.KEY or f.start >= seg.end:
-                continue
-            end = min(f.end, seg.end)
-            rel = Finding(f.detector, f.start - seg.start, end - seg.start, f.confidence)
-            out.append((seg, rel, payload))
+            share = layout.owner(f.start, f.end)
+            if share is not None:
+                out.append((share, payload))
         return out
 
     def content(self, seg: Segment) -> str:
@@ -143,16 +159,25 @@ def parse(body: str) -> JsonView | None:
     except (ValueError, RecursionError):
         return None
     parts: list[str] = []
+    reading: list[tuple[int, str]] = []
     try:
-        numbers = _walk(tree, parts)
+        numbers = _walk(tree, parts, reading)
     except RecursionError:
         return _from_tokens(body)
     lengths = [len(part) for part in parts]
-    return JsonView(body, SEPARATOR.join(parts), _TOKEN if numbers else _STRING, lengths)
+    tokens = _TOKEN if numbers else _STRING
+    return JsonView(body, SEPARATOR.join(parts), tokens, lengths, reading)
 
 
-def _walk(node: object, out: list[str]) -> bool:
-    """Append the strings and long numbers under ``node``; True if any number."""
+def reading_texts(body: str) -> list[str]:
+    """The strings a model reads in ``body``, found without parsing it; only
+    for a body without escapes (where a JSON string is its raw text)."""
+    return _READING_PAIR.findall(body)
+
+
+def _walk(node: object, out: list[str], reading: list[tuple[int, str]]) -> bool:
+    """Append the strings and long numbers under ``node``; True if any number.
+    ``reading``: where the text a model reads is, with that text."""
     if isinstance(node, str):
         out.append(node)
         return False
@@ -165,10 +190,12 @@ def _walk(node: object, out: list[str]) -> bool:
     if isinstance(node, _Pairs):
         for key, value in node:
             out.append(key)
-            numbers = _walk(value, out) or numbers
+            if value.__class__ is str and key in READING:
+                reading.append((len(out), value))
+            numbers = _walk(value, out, reading) or numbers
     elif isinstance(node, list):
         for value in node:
-            numbers = _walk(value, out) or numbers
+            numbers = _walk(value, out, reading) or numbers
     return numbers
 
 
@@ -209,6 +236,47 @@ def _segments(
         segments.append(Segment(start, end, pos, pos + length, kind))
         pos += length + 1  # the separator
     return tuple(segments)
+
+
+_STRUCTURE = re.compile(f"{_STRING_PATTERN}|[{{}}\\[\\]]", re.S)
+
+
+def unique_keys(view: JsonView, new: dict[int, str]) -> dict[int, str]:
+    """``new`` (segment index -> new content) with each rewritten key that
+    would repeat another key of its object told apart: ``" (2)"``, ``" (3)"``.
+    Two e-mail keys redacted alike stay two keys, not one that parsers keep
+    the last of."""
+    segments = view.segments
+    if not any(segments[i].kind is Kind.KEY for i in new):
+        return new
+    members: dict[int, list[int]] = {}  # object -> its key segments, in order
+    key_at = {s.raw_start: i for i, s in enumerate(segments) if s.kind is Kind.KEY}
+    stack: list[int] = []
+    opened = 0
+    for m in _STRUCTURE.finditer(view.body):
+        token = m.group()
+        if token in ("{", "["):
+            opened += 1
+            stack.append(opened if token == "{" else -1)
+        elif token in ("}", "]"):
+            if stack:
+                stack.pop()
+        elif m.start() in key_at and stack:
+            members.setdefault(stack[-1], []).append(key_at[m.start()])
+    out = dict(new)
+    for keys in members.values():
+        if not any(i in new for i in keys):
+            continue
+        taken = {view.content(segments[i]) for i in keys if i not in new}
+        for i in keys:
+            if i not in new:
+                continue
+            name, n = new[i], 2
+            while name in taken:
+                name, n = f"{new[i]} ({n})", n + 1
+            out[i] = name
+            taken.add(name)
+    return out
 
 
 def encode_string(value: str) -> str:

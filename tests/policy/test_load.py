@@ -16,7 +16,7 @@ RESPONSE_ACTIONS = "block, redact, mask, hash, log, off"
 SOURCES = "principal, jwt, api_key, address, host, route"
 TOP_KEYS = (
     "version, name, description, match, rules, custom_detectors, keyword_lists, allow_list, "
-    "redaction, hash_key_env, limits, attribution, budgets, caps, phone_regions"
+    "redaction, hash_key_env, limits, attribution, budgets, caps, phone_regions, unscanned"
 )
 
 # fixture name -> the messages, in order; {f} stands for the fixture's path.
@@ -110,6 +110,11 @@ EXPECTED: dict[str, list[str]] = {
     "bad_limits": [
         "{f}:7: limits.max_body_bytes: must be a positive number of bytes",
         "{f}:8: limits.on_oversize: unknown action 'drop' (expected one of: block, pass)",
+    ],
+    "bad_unscanned": [
+        "{f}:7: unscanned.headers[1]: 'x api key' is not a header name",
+        "{f}:8: unscanned.query_parameters: expected a list, got a string",
+        "{f}:9: unscanned.cookies: unknown key (expected one of: headers, query_parameters)",
     ],
     "bad_max_values": [
         "{f}:6: rules[0].max_values: must be a positive integer",

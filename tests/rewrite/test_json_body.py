@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from extproc.detect.finding import Finding
 from extproc.rewrite import json_body
+from extproc.rewrite.pieces import Share
 
 EMAIL = re.compile(r"[a-z.]+@[a-z]+\.[a-z]+")
 
@@ -20,16 +21,16 @@ def findings(text: str) -> list[tuple[Finding, str]]:
 
 def redact_all(view: json_body.JsonView) -> str:
     located = view.locate(findings(view.joined))
-    by_seg: dict[int, list[Finding]] = {}
-    for seg, rel, _ in located:
-        by_seg.setdefault(seg.raw_start, []).append(rel)
+    by_seg: dict[int, list[Share]] = {}
+    for share, _ in located:
+        by_seg.setdefault(view.segments[share.piece].raw_start, []).append(share)
 
     def content(seg: json_body.Segment) -> str | None:
-        rels = by_seg.get(seg.raw_start)
-        if not rels:
+        shares = by_seg.get(seg.raw_start)
+        if not shares:
             return None
         text = view.content(seg)
-        for f in reversed(rels):
+        for f in reversed(shares):
             text = text[: f.start] + "[E]" + text[f.end :]
         return text
 
@@ -52,12 +53,12 @@ def test_escapes_hide_nothing() -> None:
     assert json.loads(out) == {"messages": [{"content": "write to [E]\nthanks"}]}
 
 
-def test_keys_are_not_values() -> None:
+def test_keys_are_values_too() -> None:
     body = '{"jane@example.com": "ok", "to": "bob@example.org"}'
     view = json_body.parse(body)
     assert view is not None
     out = redact_all(view)
-    assert json.loads(out) == {"jane@example.com": "ok", "to": "[E]"}
+    assert json.loads(out) == {"[E]": "ok", "to": "[E]"}
 
 
 def test_untouched_bytes_stay() -> None:
@@ -76,11 +77,13 @@ def test_long_numbers_are_scanned() -> None:
     assert view.content(seg) == "4111111111111111"
 
 
-def test_finding_running_past_its_string_is_clipped() -> None:
+def test_a_finding_across_strings_belongs_to_the_one_holding_most_of_it() -> None:
     view = json_body.parse('["abc", "def"]')
     assert view is not None
     located = view.locate([(Finding("x", 1, len(view.joined), 0.5), None)])
-    assert [(rel.start, rel.end) for _, rel, _ in located] == [(1, 3)]
+    assert [share for share, _ in located] == [Share(1, 0, 3)]
+    located = view.locate([(Finding("x", 0, 5, 0.5), None)])
+    assert [share for share, _ in located] == [Share(0, 0, 3)]
 
 
 json_values = st.recursive(
