@@ -1,8 +1,8 @@
 """Whole bodies (buffered): read by their type, scanned, decided, rewritten on demand.
 
 * JSON (a body that parses as an object or array): the text of its decoded
-  strings and keys (``rewrite.json_body``), and where the pieces of text a
-  model reads meet, the reader's view (``rewrite.reader``);
+  strings and keys, the pieces of text a model reads joined as it reads
+  them (``rewrite.json_body``);
 * ``application/x-www-form-urlencoded``: names and values, decoded
   (``rewrite.url``);
 * ``multipart/form-data``: part by part (``rewrite.multipart``);
@@ -17,15 +17,14 @@ rewritten body only when something changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from extproc.detect.finding import Finding
 from extproc.policy.decide import NOTHING, Decision, decide
 from extproc.policy.model import Direction
-from extproc.rewrite import json_body, multipart, pieces, reader
+from extproc.rewrite import json_body, multipart, pieces
 from extproc.rewrite.charset import Unreadable, sniff
-from extproc.rewrite.pieces import Layout, Located, Share
+from extproc.rewrite.pieces import Layout, Located
 from extproc.rewrite.redact import apply, unchanged
 from extproc.rewrite.text import to_bytes, to_text
 from extproc.rewrite.url import Target
@@ -95,18 +94,16 @@ def _reading_clear(side: Side, text: str) -> bool:
 
 
 def _json(side: Side, view: json_body.JsonView, gate: bool) -> _Found:
-    policy, direction, gap = side.policy, side.direction, side.gap()
+    policy, gap = side.policy, side.gap()
     found = policy.scanner.scan(view.joined, gate=gate)
-    decision = decide(found, view.joined, policy, direction)
+    decision = decide(found, view.joined, policy, side.direction)
     located: list[Located] = []
-    for share, (f, action) in view.locate([(f, (f, a)) for f, a in decision.actions]):
-        content = view.content(view.segments[share.piece])
-        located.append(Located(f, action, content[share.start : share.end], (share,)))
-    text, suppressed = view.joined, decision.suppressed
-    if len(view.reading) > 1:
-        text, located, more = _junctions(side, view, located)
-        suppressed += more
-    decision = Decision(tuple((item.finding, item.action) for item in located), suppressed)
+    for shares, (f, action) in view.locate([(f, (f, a)) for f, a in decision.actions]):
+        if len(shares) > 1:  # across reading pieces: the value as the reader sees it
+            value = view.joined[f.start : f.end]
+        else:
+            value = view.content(view.segments[shares[0].piece])[shares[0].start : shares[0].end]
+        located.append(Located(f, action, value, shares))
 
     def new_text() -> str:
         segments = view.segments
@@ -125,75 +122,7 @@ def _json(side: Side, view: json_body.JsonView, gate: bool) -> _Found:
         by_segment = {segments[i]: content for i, content in new.items()}
         return json_body.rewrite(view, by_segment.get, only)
 
-    return decision, new_text, text
-
-
-def _junctions(
-    side: Side, view: json_body.JsonView, located: list[Located]
-) -> tuple[str, list[Located], int]:
-    """Add the values that cross from one piece of reading text into the
-    next. Returns the text the decision refers to (``view.joined``, then the
-    windows that held such values), every value found, and how many more
-    findings were suppressed.
-
-    A crossing value overlapping values found within one piece replaces
-    them if it covers them all at no lower confidence (``jane.d`` +
-    ``oe@example.com``: the address, not its tail); otherwise it is dropped.
-    """
-    policy, direction = side.policy, side.direction
-    indices = [i for i, _ in view.reading]
-    parts = [view.joined]
-    offset = len(view.joined) + 1
-    dropped: set[int] = set()
-    more: list[Located] = []
-    suppressed = 0
-    for window in reader.windows([t for _, t in view.reading], policy.scanner.max_len):
-        crossing = [
-            f for f in policy.scanner.scan(window.text) if len(window.shares(f.start, f.end)) > 1
-        ]
-        if not crossing:
-            continue
-        decided = decide(crossing, window.text, policy, direction)
-        suppressed += decided.suppressed
-        used = False
-        for f, action in decided.actions:
-            shares = [
-                Share(indices[s.piece], s.start, s.end) for s in window.shares(f.start, f.end)
-            ]
-            covered = _overlapped(located, shares)
-            if not all(
-                _within(located[i], shares) and located[i].finding.confidence <= f.confidence
-                for i in covered
-            ):
-                continue
-            dropped.update(covered)
-            moved = Finding(f.detector, f.start + offset, f.end + offset, f.confidence)
-            more.append(Located(moved, action, window.text[f.start : f.end], shares))
-            used = True
-        if used:
-            parts.append(window.text)
-            offset += len(window.text) + 1
-    kept = [item for i, item in enumerate(located) if i not in dropped]
-    return SEPARATOR.join(parts), kept + more, suppressed
-
-
-def _overlapped(located: Sequence[Located], shares: Sequence[Share]) -> list[int]:
-    return [
-        i
-        for i, item in enumerate(located)
-        if any(
-            a.piece == b.piece and a.start < b.end and b.start < a.end
-            for a in item.shares
-            for b in shares
-        )
-    ]
-
-
-def _within(item: Located, shares: Sequence[Share]) -> bool:
-    return all(
-        any(a.piece == b.piece and b.start <= a.start and a.end <= b.end for b in shares)
-        for a in item.shares
-    )
+    return decision, new_text, view.joined
 
 
 def _separated(

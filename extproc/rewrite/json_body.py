@@ -10,8 +10,13 @@ finding belongs to the string holding most of it, clipped to it. Long
 numbers are scanned too: a card number sent as a JSON number is still a card
 number (it is replaced by a JSON string).
 
-The text a model reads (the string values of ``READING`` keys, in order) is
-also listed, for the reader's view (``extproc.rewrite.reader``).
+The reader's view: the text a model reads (the string values of ``READING``
+keys: content parts, blocks, Gemini parts, Responses input items, messages)
+comes in pieces, and a model reads them in order, joined; a value split
+across two of them is whole to the reader. So the joined text holds every
+other string first, NUL-separated in body order, then the reading pieces in
+body order with nothing between them: one scan finds a split value, and its
+share in each piece is rewritten there.
 
 Only the tokens that change are re-encoded; every other byte of the body is
 kept as it was, so a clean body leaves byte-identical and a rewritten one is
@@ -73,7 +78,16 @@ class JsonView:
     """A JSON body: ``joined`` (its decoded strings) at once, the token
     positions (``segments``) only when a finding needs them."""
 
-    __slots__ = ("_layout", "_lengths", "_segments", "_tokens", "body", "joined", "reading")
+    __slots__ = (
+        "_layout",
+        "_lengths",
+        "_order",
+        "_segments",
+        "_tokens",
+        "body",
+        "joined",
+        "reading",
+    )
 
     def __init__(
         self,
@@ -81,41 +95,52 @@ class JsonView:
         joined: str,
         tokens: re.Pattern[str],
         lengths: Sequence[int] | None = None,
-        reading: Sequence[tuple[int, str]] = (),
+        reading: Sequence[int] = (),
     ) -> None:
         self.body = body
         self.joined = joined
-        self._tokens = tokens  # the tokens that make up ``joined``, in order
+        self._tokens = tokens  # the tokens that make up ``joined``, in body order
         self._lengths = lengths  # their decoded lengths, when known
-        # (segment index, text) of each string a model reads, in body order.
-        self.reading = reading
+        self.reading = reading  # the indices of the pieces a model reads, in body order
         self._segments: tuple[Segment, ...] | None = None
         self._layout: Layout | None = None
+        self._order: list[int] = []  # layout piece -> segment index
 
     @property
     def segments(self) -> tuple[Segment, ...]:
         if self._segments is None:
-            self._segments = _segments(self.body, self._tokens, self._lengths)
+            self._segments = _segments(self.body, self._tokens, self._lengths, self.reading)
         return self._segments
 
     @property
     def layout(self) -> Layout:
+        """The segments in joined-text order (piece ``i`` is segment ``_order[i]``)."""
         if self._layout is None:
-            self._layout = Layout((s.start, s.end) for s in self.segments)
+            segments = self.segments
+            self._order = sorted(range(len(segments)), key=lambda i: segments[i].start)
+            self._layout = Layout((segments[i].start, segments[i].end) for i in self._order)
         return self._layout
 
-    def locate(self, findings: Sequence[tuple[Finding, T]]) -> list[tuple[Share, T]]:
-        """Each finding's share in the segment holding most of it (its piece
-        index is the segment's), with a payload passed through. ``findings``
-        are in joined-text coordinates; one wholly between strings is dropped."""
-        out: list[tuple[Share, T]] = []
+    def locate(self, findings: Sequence[tuple[Finding, T]]) -> list[tuple[list[Share], T]]:
+        """Each finding's shares, by segment index, with a payload passed through.
+
+        A finding across reading pieces has a share in each; any other
+        belongs to the one string holding most of it, clipped to it. One
+        wholly between strings is dropped. ``findings`` are in joined-text
+        coordinates."""
+        out: list[tuple[list[Share], T]] = []
         if not findings:
             return out
-        layout = self.layout
+        layout, order = self.layout, self._order
+        first_reading = self.segments[self.reading[0]].start if self.reading else len(self.joined)
         for f, payload in findings:
-            share = layout.owner(f.start, f.end)
-            if share is not None:
-                out.append((share, payload))
+            if f.start >= first_reading:
+                shares = layout.shares(f.start, f.end)
+            else:
+                owner = layout.owner(f.start, f.end)
+                shares = [owner] if owner is not None else []
+            if shares:
+                out.append(([Share(order[s.piece], s.start, s.end) for s in shares], payload))
         return out
 
     def content(self, seg: Segment) -> str:
@@ -159,14 +184,19 @@ def parse(body: str) -> JsonView | None:
     except (ValueError, RecursionError):
         return None
     parts: list[str] = []
-    reading: list[tuple[int, str]] = []
+    reading: list[int] = []
     try:
         numbers = _walk(tree, parts, reading)
     except RecursionError:
         return _from_tokens(body)
     lengths = [len(part) for part in parts]
     tokens = _TOKEN if numbers else _STRING
-    return JsonView(body, SEPARATOR.join(parts), tokens, lengths, reading)
+    if not reading:
+        return JsonView(body, SEPARATOR.join(parts), tokens, lengths)
+    read = set(reading)
+    other = [part for i, part in enumerate(parts) if i not in read]
+    other.append("".join(parts[i] for i in reading))
+    return JsonView(body, SEPARATOR.join(other), tokens, lengths, reading)
 
 
 def reading_texts(body: str) -> list[str]:
@@ -175,9 +205,9 @@ def reading_texts(body: str) -> list[str]:
     return _READING_PAIR.findall(body)
 
 
-def _walk(node: object, out: list[str], reading: list[tuple[int, str]]) -> bool:
+def _walk(node: object, out: list[str], reading: list[int]) -> bool:
     """Append the strings and long numbers under ``node``; True if any number.
-    ``reading``: where the text a model reads is, with that text."""
+    ``reading``: the indices in ``out`` of the text a model reads."""
     if isinstance(node, str):
         out.append(node)
         return False
@@ -191,7 +221,7 @@ def _walk(node: object, out: list[str], reading: list[tuple[int, str]]) -> bool:
         for key, value in node:
             out.append(key)
             if value.__class__ is str and key in READING:
-                reading.append((len(out), value))
+                reading.append(len(out))
             numbers = _walk(value, out, reading) or numbers
     elif isinstance(node, list):
         for value in node:
@@ -214,11 +244,16 @@ def _content(token: str) -> str:
 
 
 def _segments(
-    body: str, tokens: re.Pattern[str], lengths: Sequence[int] | None = None
+    body: str,
+    tokens: re.Pattern[str],
+    lengths: Sequence[int] | None = None,
+    reading: Sequence[int] = (),
 ) -> tuple[Segment, ...]:
     """The tokens of ``body``; ``lengths``: their decoded lengths, from the
-    parse (saves decoding each string with escapes a second time)."""
+    parse (saves decoding each string with escapes a second time);
+    ``reading``: the pieces placed last in the joined text, back to back."""
     segments: list[Segment] = []
+    starts = _reading_starts(lengths, reading) if reading and lengths is not None else {}
     pos = 0
     for index, m in enumerate(tokens.finditer(body)):
         start, end = m.span(1)
@@ -233,9 +268,24 @@ def _segments(
         else:
             start, end = m.span()
             length, kind = end - start, Kind.NUMBER
+        at = starts.get(index)
+        if at is not None:
+            segments.append(Segment(start, end, at, at + length, kind))
+            continue
         segments.append(Segment(start, end, pos, pos + length, kind))
         pos += length + 1  # the separator
     return tuple(segments)
+
+
+def _reading_starts(lengths: Sequence[int], reading: Sequence[int]) -> dict[int, int]:
+    """Where each reading piece starts: after every other string, back to back."""
+    read = set(reading)
+    pos = sum(n + 1 for i, n in enumerate(lengths) if i not in read)
+    starts = {}
+    for i in reading:
+        starts[i] = pos
+        pos += lengths[i]
+    return starts
 
 
 _STRUCTURE = re.compile(f"{_STRING_PATTERN}|[{{}}\\[\\]]", re.S)

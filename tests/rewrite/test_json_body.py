@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from extproc.detect.finding import Finding
-from extproc.rewrite import json_body
+from extproc.rewrite import json_body, pieces
 from extproc.rewrite.pieces import Share
 
 EMAIL = re.compile(r"[a-z.]+@[a-z]+\.[a-z]+")
@@ -20,21 +21,16 @@ def findings(text: str) -> list[tuple[Finding, str]]:
 
 
 def redact_all(view: json_body.JsonView) -> str:
-    located = view.locate(findings(view.joined))
-    by_seg: dict[int, list[Share]] = {}
-    for share, _ in located:
-        by_seg.setdefault(view.segments[share.piece].raw_start, []).append(share)
-
-    def content(seg: json_body.Segment) -> str | None:
-        shares = by_seg.get(seg.raw_start)
-        if not shares:
-            return None
-        text = view.content(seg)
-        for f in reversed(shares):
-            text = text[: f.start] + "[E]" + text[f.end :]
-        return text
-
-    return json_body.rewrite(view, content)
+    """Each finding's first share becomes ``[E]``, its other shares empty."""
+    edits: dict[int, list[pieces.Edit]] = {}
+    for shares, _ in view.locate(findings(view.joined)):
+        for n, share in enumerate(shares):
+            edits.setdefault(share.piece, []).append((share.start, share.end, "" if n else "[E]"))
+    segments = view.segments
+    new = {i: pieces.splice(view.content(segments[i]), sorted(e)) for i, e in edits.items()}
+    new = json_body.unique_keys(view, new)
+    by_segment = {segments[i]: text for i, text in new.items()}
+    return json_body.rewrite(view, by_segment.get)
 
 
 def test_not_json() -> None:
@@ -81,9 +77,9 @@ def test_a_finding_across_strings_belongs_to_the_one_holding_most_of_it() -> Non
     view = json_body.parse('["abc", "def"]')
     assert view is not None
     located = view.locate([(Finding("x", 1, len(view.joined), 0.5), None)])
-    assert [share for share, _ in located] == [Share(1, 0, 3)]
+    assert [shares for shares, _ in located] == [[Share(1, 0, 3)]]
     located = view.locate([(Finding("x", 0, 5, 0.5), None)])
-    assert [share for share, _ in located] == [Share(0, 0, 3)]
+    assert [shares for shares, _ in located] == [[Share(0, 0, 3)]]
 
 
 json_values = st.recursive(
@@ -125,8 +121,13 @@ def test_fast_path_equals_tokenizer(doc: object, ascii_only: bool) -> None:
     view = json_body.parse(body)
     assert view is not None
     tokens = json_body._from_tokens(body)
-    assert view.joined == tokens.joined
-    assert view.segments == tokens.segments
+    # Same tokens, same decoded content (the parse places reading text last).
+    assert [(s.raw_start, s.raw_end, s.kind) for s in view.segments] == [
+        (s.raw_start, s.raw_end, s.kind) for s in tokens.segments
+    ]
+    assert [view.content(s) for s in view.segments] == [tokens.content(s) for s in tokens.segments]
+    if not view.reading:
+        assert view.joined == tokens.joined
 
 
 def test_duplicate_keys_keep_every_value() -> None:
@@ -135,3 +136,57 @@ def test_duplicate_keys_keep_every_value() -> None:
     assert view is not None
     assert view.joined == "to\x00jane@example.com\x00to\x00bob@example.org"
     assert redact_all(view) == '{"to": "[E]", "to": "[E]"}'
+
+
+def test_duplicate_keys_after_rewriting_are_told_apart() -> None:
+    body = '{"metadata": {"jane@example.com": 1, "bob@example.org": 2, "[E] (2)": 3}, "x": "[E]"}'
+    view = json_body.parse(body)
+    assert view is not None
+    out = redact_all(view)
+    # Every value kept: the rewritten keys are unique within their object.
+    assert json.loads(out, object_pairs_hook=list) == [
+        ("metadata", [("[E]", 1), ("[E] (3)", 2), ("[E] (2)", 3)]),
+        ("x", "[E]"),
+    ]
+
+
+def test_keys_of_other_objects_do_not_collide() -> None:
+    body = '[{"jane@example.com": 1}, {"bob@example.org": {"jim@example.net": 2}}]'
+    view = json_body.parse(body)
+    assert view is not None
+    assert json.loads(redact_all(view)) == [{"[E]": 1}, {"[E]": {"[E]": 2}}]
+
+
+def test_reading_pieces_are_joined_as_a_model_reads_them() -> None:
+    parts = [
+        {"type": "text", "text": "write to jane.d"},
+        {"type": "image_url", "image_url": {"url": "https://x/y.png"}},
+        {"type": "text", "text": "oe@example.com thanks"},
+    ]
+    body = json.dumps({"messages": [{"role": "user", "content": parts}], "user": "u1"})
+    view = json_body.parse(body)
+    assert view is not None
+    assert view.joined.endswith("write to jane.doe@example.com thanks")
+    assert "\x00u1\x00" in view.joined  # other strings stay apart
+    out = json.loads(redact_all(view))
+    texts = [p["text"] for p in out["messages"][0]["content"] if p["type"] == "text"]
+    assert texts == ["write to [E]", " thanks"]  # each piece keeps only its own share
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"contents": [{"parts": [{"text": "a"}, {"text": "b"}]}]},  # Gemini
+        {"input": [{"role": "user", "content": [{"type": "input_text", "text": "a"}]}]},
+        {"system": "a", "messages": [{"role": "user", "content": "b"}]},  # Anthropic
+        {"prompt": "a", "suffix": 1},  # legacy completions
+        {"message": "a", "preamble": "b"},  # Cohere v1
+    ],
+)
+def test_the_reading_text_found_by_parsing_is_the_one_found_without(doc: object) -> None:
+    body = json.dumps(doc)
+    view = json_body.parse(body)
+    assert view is not None
+    texts = [view.content(view.segments[i]) for i in view.reading]
+    assert texts == json_body.reading_texts(body)
+    assert view.joined.endswith("".join(texts))
