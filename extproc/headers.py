@@ -3,7 +3,9 @@
 One text holds the decoded target (``:path``, requests only) and a
 ``name: value`` line per header, so a header's name is context for its
 value. The caller's credentials and the forwarding headers (the policy's
-``unscanned`` lists) are left out. A clean section costs one gate pass.
+``unscanned`` lists) are left out. A clean section costs one gate pass (two
+when a header holds a timestamp, whose digits open it: an HTTP date or an
+RFC 3339 time, nothing else, is a protocol value and is not scanned).
 Findings follow the policy as a body's do: a block ends the exchange; a
 redaction rewrites the path segment, query value or header value holding it
 (``:path`` through the headers answer, which Envoy forwards as rewritten).
@@ -11,6 +13,7 @@ redaction rewrites the path segment, query value or header value holding it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +25,11 @@ from extproc.rewrite.pieces import Layout, Located
 from extproc.side import Side
 
 PATH = ":path"
+_TIMESTAMP = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"\d{4} \d\d:\d\d:\d\d GMT"
+    r"|\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:[Zz]|[+-]\d\d:\d\d)"
+)
 
 
 def _fixed(name: str) -> bool:
@@ -53,13 +61,14 @@ def scan_head(side: Side, headers: Headers) -> HeadScan | None:
     skip_headers = policy.unscanned.headers
     skip_query = policy.unscanned.query_parameters
     target = headers.get(PATH, "") if side.direction is Direction.REQUEST else ""
-    lines = [url.decoded(target, skip_query)] if target else []
     fields = [(n, v) for n, v in headers.items() if n[:1] != ":" and n not in skip_headers]
-    lines.extend(f"{name}: {value}" for name, value in fields)
-    text = "\n".join(lines)
     scanner = policy.scanner
-    if scanner.clear(text):
+    if scanner.clear(_text(target, skip_query, fields)):
         return None
+    if any(_TIMESTAMP.fullmatch(v) for _, v in fields):
+        fields = [(n, v) for n, v in fields if not _TIMESTAMP.fullmatch(v)]
+        if scanner.clear(_text(target, skip_query, fields)):
+            return None
     section = _Section(url.Target(target, skip_query) if target else None, fields)
     decision = decide(scanner.scan(section.text, gate=False), section.text, policy, side.direction)
     side.seen.add(decision)
@@ -68,6 +77,12 @@ def scan_head(side: Side, headers: Headers) -> HeadScan | None:
     if side.guard is not None:
         side.guard.admit(side.direction, section.text, decision.actions, counts_text=False)
     return section.rewrite(decision, side)
+
+
+def _text(target: str, skip_query: frozenset[str], fields: Sequence[tuple[str, str]]) -> str:
+    lines = [url.decoded(target, skip_query)] if target else []
+    lines.extend(f"{name}: {value}" for name, value in fields)
+    return "\n".join(lines)
 
 
 class _Section:

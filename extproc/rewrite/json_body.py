@@ -41,10 +41,6 @@ T = TypeVar("T")
 READING = frozenset(
     {"text", "content", "input", "prompt", "system", "instructions", "message", "preamble"}
 )
-# The same, found in a body without escapes (only the fast path reads it).
-_READING_PAIR = re.compile(
-    '"(?:' + "|".join(sorted(READING)) + ')"[ \t\r\n]*:[ \t\r\n]*"([^"\\\\]*)"'
-)
 
 SEPARATOR = "\x00"
 # Strings (unrolled loop, linear) and numbers of 6+ digits; everything else is structure.
@@ -201,8 +197,17 @@ def parse(body: str) -> JsonView | None:
 
 def reading_texts(body: str) -> list[str]:
     """The strings a model reads in ``body``, found without parsing it; only
-    for a body without escapes (where a JSON string is its raw text)."""
-    return _READING_PAIR.findall(body)
+    for a body without escapes, where every quote opens or closes a string
+    (so splitting at quotes alternates structure and strings) and a string
+    is its raw text."""
+    parts = body.split('"')
+    # (string, what follows it, the next string): a key and its string value
+    # when only a colon stands between.
+    return [
+        value
+        for key, between, value in zip(parts[1::2], parts[2::2], parts[3::2], strict=False)
+        if key in READING and between.strip(_SPACE) == ":"
+    ]
 
 
 def _walk(node: object, out: list[str], reading: list[int]) -> bool:

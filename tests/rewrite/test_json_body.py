@@ -190,3 +190,27 @@ def test_the_reading_text_found_by_parsing_is_the_one_found_without(doc: object)
     texts = [view.content(view.segments[i]) for i in view.reading]
     assert texts == json_body.reading_texts(body)
     assert view.joined.endswith("".join(texts))
+
+
+plain_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters='"\\'),
+    max_size=8,
+)
+reading_json = st.recursive(
+    st.none() | st.integers() | plain_text,
+    lambda c: (
+        st.lists(c, max_size=3)
+        | st.dictionaries(st.sampled_from([*sorted(json_body.READING), "role", "x"]), c, max_size=4)
+    ),
+    max_leaves=15,
+)
+
+
+@given(doc=reading_json, ascii_only=st.booleans())
+def test_reading_text_without_parsing_matches_the_parse(doc: object, ascii_only: bool) -> None:
+    body = json.dumps([doc], ensure_ascii=ascii_only)
+    view = json_body.parse(body)
+    assert view is not None
+    if "\\" not in body:  # what the fast path may read
+        texts = [view.content(view.segments[i]) for i in view.reading]
+        assert json_body.reading_texts(body) == texts
