@@ -4,9 +4,10 @@ a body with rewritten parts built again.
 Parsing is the ``multipart`` library's (a sans-I/O parser with limits on
 header size and count). Each part is one of:
 
-* text: form fields, and files whose bytes read as text in their declared
-  charset (UTF-8 by default): plain text, CSV, JSON, JSONL, code... The bytes
-  decide, not the label, so a text file labelled ``image/png`` is still read;
+* text: form fields that decode, and files whose bytes read as text in their declared
+  charset (UTF-8 by default) with no NUL near the start: plain text, CSV,
+  JSON, JSONL, code... The bytes decide, not the label, so a text file
+  labelled ``image/png`` is still read;
 * media: images, audio and video (not text: never decoded nor rewritten, as
   base64 media in answers);
 * unreadable: anything else, such as PDF, DOCX or a zip (and parts in a
@@ -105,7 +106,7 @@ def _part(segment: multipart.MultipartSegment, data: bytes) -> Part:
         text = charset.decode(data) if charset is not None else data.decode("utf-8")
     except (Unreadable, UnicodeDecodeError):
         text = None
-    if text is not None and _is_text(text):
+    if text is not None and (segment.filename is None or _is_text(text)):
         return replace(base, kind=Kind.TEXT, text=text, charset=charset)
     media = (segment.content_type or "").startswith(_MEDIA) or data.startswith(_MAGIC)
     if media or _is_video(data):
@@ -114,8 +115,8 @@ def _part(segment: multipart.MultipartSegment, data: bytes) -> Part:
 
 
 def _is_text(text: str) -> bool:
-    """No control characters but tab and line ends (NUL-padded binaries decode too)."""
-    return not any(c < " " and c not in "\t\n\r\f" for c in text[:4096])
+    """A file with no NUL near the start: binaries that happen to decode have some."""
+    return "\x00" not in text[:4096]
 
 
 def _is_video(data: bytes) -> bool:
