@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from extproc.detect.finding import Finding
+from extproc.detect.scanner import Scanner
 from extproc.policy.decide import NOTHING, Decision, decide
 from extproc.policy.model import Direction
 from extproc.rewrite import json_body, multipart, pieces
@@ -95,7 +97,7 @@ def _reading_clear(side: Side, text: str) -> bool:
 
 def _json(side: Side, view: json_body.JsonView, gate: bool) -> _Found:
     policy, gap = side.policy, side.gap()
-    found = policy.scanner.scan(view.joined, gate=gate)
+    found = _split_values(view, policy.scanner.scan(view.joined, gate=gate), policy.scanner)
     decision = decide(found, view.joined, policy, side.direction)
     located: list[Located] = []
     for shares, (f, action) in view.locate([(f, (f, a)) for f, a in decision.actions]):
@@ -123,6 +125,30 @@ def _json(side: Side, view: json_body.JsonView, gate: bool) -> _Found:
         return json_body.rewrite(view, by_segment.get, only)
 
     return decision, new_text, view.joined
+
+
+def _split_values(
+    view: json_body.JsonView, found: list[Finding], scanner: Scanner
+) -> list[Finding]:
+    """Keep a value found across reading pieces only if no piece, read
+    alone, has a value where it lies: else those values, not the joined one.
+
+    Joined with nothing between them, a message ending in an address and the
+    next one's first word read as one longer address; the pieces alone show
+    the address. A value split on purpose (``ghp_ab`` + ``c...``) has none
+    (or a tail, ``oe@example.com``, which is then redacted: what is left of
+    the value in the other piece no longer tells it)."""
+    out: list[Finding] = []
+    for f in found:
+        spans = view.crossed(f.start, f.end)
+        local = [
+            Finding(g.detector, g.start + lo, g.end + lo, g.confidence)
+            for lo, hi in spans
+            for g in scanner.scan(view.joined[lo:hi])
+            if g.start + lo < f.end and f.start < g.end + lo
+        ]
+        out.extend(local or [f])
+    return out
 
 
 def _separated(

@@ -48,6 +48,29 @@ def test_a_secret_split_inside_its_keyword_is_found_in_a_body_without_escapes() 
     assert verdict.block is not None and verdict.block.status == 403
 
 
+def test_a_message_ending_in_a_value_does_not_swallow_the_next_one() -> None:
+    # Joined, "...contoso.org" + "Noted." reads as a longer address; read
+    # alone, each message shows where the address ends.
+    body = json.dumps(
+        {
+            "messages": [
+                {"role": "user", "content": f"mail {EMAIL}"},
+                {"role": "assistant", "content": "Noted."},
+                {"role": "user", "content": f"part of the address: {EMAIL[:6]}"},
+                {"role": "user", "content": f"{EMAIL[6:]} ok"},
+            ]
+        }
+    ).encode()
+    verdict = send(body)
+    assert verdict.data is not None
+    sent = [m["content"] for m in json.loads(verdict.data)["messages"]]
+    assert sent[:2] == ["mail [REDACTED:pii/email]", "Noted."]
+    # Split inside the name: the tail is an address on its own and goes; the
+    # head left behind no longer tells the value.
+    assert sent[3] == "[REDACTED:pii/email] ok"
+    assert EMAIL not in "".join(sent)
+
+
 def test_a_clean_body_with_many_pieces_passes_unchanged() -> None:
     body = json.dumps({"messages": [{"role": "user", "content": f"part {i}"} for i in range(9)]})
     assert send(body.encode()).data is None

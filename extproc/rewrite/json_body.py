@@ -139,6 +139,17 @@ class JsonView:
                 out.append(([Share(order[s.piece], s.start, s.end) for s in shares], payload))
         return out
 
+    def crossed(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The spans (in ``joined``) of the reading pieces that ``start``..``end``
+        runs across; empty unless it crosses from one into the next."""
+        if not self.reading or start < self.segments[self.reading[0]].start:
+            return []
+        layout = self.layout
+        shares = layout.shares(start, end)
+        if len(shares) < 2:
+            return []
+        return [(layout.starts[s.piece], layout.ends[s.piece]) for s in shares]
+
     def content(self, seg: Segment) -> str:
         return self.joined[seg.start : seg.end]
 
