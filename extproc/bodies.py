@@ -104,7 +104,8 @@ def _json(side: Side, view: json_body.JsonView, gate: bool) -> _Found:
         if len(shares) > 1:  # across reading pieces: the value as the reader sees it
             value = view.joined[f.start : f.end]
         else:
-            value = view.content(view.segments[shares[0].piece])[shares[0].start : shares[0].end]
+            at = view.segments[shares[0].piece].start
+            value = view.joined[at + shares[0].start : at + shares[0].end]
         located.append(Located(f, action, value, shares))
 
     def new_text() -> str:

@@ -25,6 +25,7 @@ still valid JSON.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -78,6 +79,7 @@ class JsonView:
         "_layout",
         "_lengths",
         "_order",
+        "_reading_set",
         "_segments",
         "_tokens",
         "body",
@@ -101,6 +103,7 @@ class JsonView:
         self._segments: tuple[Segment, ...] | None = None
         self._layout: Layout | None = None
         self._order: list[int] = []  # layout piece -> segment index
+        self._reading_set = frozenset(reading)
 
     @property
     def segments(self) -> tuple[Segment, ...]:
@@ -142,12 +145,13 @@ class JsonView:
     def crossed(self, start: int, end: int) -> list[tuple[int, int]]:
         """The spans (in ``joined``) of the reading pieces that ``start``..``end``
         runs across; empty unless it crosses from one into the next."""
-        if not self.reading or start < self.segments[self.reading[0]].start:
+        if not self.reading:
             return []
         layout = self.layout
+        i = bisect.bisect_right(layout.starts, start) - 1
+        if i < 0 or end <= layout.ends[i] or self._order[i] not in self._reading_set:
+            return []  # within one string (most findings), or not reading text
         shares = layout.shares(start, end)
-        if len(shares) < 2:
-            return []
         return [(layout.starts[s.piece], layout.ends[s.piece]) for s in shares]
 
     def content(self, seg: Segment) -> str:

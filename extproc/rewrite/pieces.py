@@ -53,6 +53,8 @@ class Layout:
         """The pieces that ``start``..``end`` overlaps, each with its part."""
         out: list[Share] = []
         i = max(bisect.bisect_right(self.starts, start) - 1, 0)
+        if i < len(self.starts) and self.starts[i] <= start and end <= self.ends[i]:
+            return [Share(i, start - self.starts[i], end - self.starts[i])]  # the common case
         while i < len(self.starts) and self.starts[i] < end:
             lo, hi = max(start, self.starts[i]), min(end, self.ends[i])
             if lo < hi:
