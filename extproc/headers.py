@@ -3,9 +3,10 @@
 One text holds the decoded target (``:path``, requests only) and a
 ``name: value`` line per header, so a header's name is context for its
 value. The caller's credentials and the forwarding headers (the policy's
-``unscanned`` lists) are left out. A clean section costs one gate pass (two
-when a header holds a timestamp, whose digits open it: an HTTP date or an
-RFC 3339 time, nothing else, is a protocol value and is not scanned).
+``unscanned`` lists) are left out, and so are header values that are only
+an HTTP date, an RFC 3339 time, a UUID or a trace context (protocol values,
+whose digits or runs would open the gate on most exchanges). A clean
+section costs at most one gate pass, over the lines not seen clean before.
 Findings follow the policy as a body's do: a block ends the exchange; a
 redaction rewrites the path segment, query value or header value holding it
 (``:path`` through the headers answer, which Envoy forwards as rewritten).
@@ -17,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from extproc.detect.scanner import Scanner
 from extproc.exchange import Headers
 from extproc.policy.decide import Decision, decide
 from extproc.policy.model import Direction
@@ -25,11 +27,25 @@ from extproc.rewrite.pieces import Layout, Located
 from extproc.side import Side
 
 PATH = ":path"
-_TIMESTAMP = re.compile(
+_DAYS = frozenset({"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"})
+_HEX = frozenset("abcdefABCDEF")
+# HTTP dates, RFC 3339 times, UUIDs and W3C traceparent values: protocol
+# values that carry nothing a detector looks for.
+_PROTOCOL = re.compile(
     r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
     r"\d{4} \d\d:\d\d:\d\d GMT"
     r"|\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:[Zz]|[+-]\d\d:\d\d)"
+    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}"
 )
+
+
+def _protocol_value(value: str) -> bool:
+    """A timestamp or an id: its digits or its long run would open the gate."""
+    first = value[:1]
+    if not (first.isdigit() or first in _HEX or value[:3] in _DAYS):
+        return False
+    return _PROTOCOL.fullmatch(value) is not None
 
 
 def _fixed(name: str) -> bool:
@@ -63,12 +79,20 @@ def scan_head(side: Side, headers: Headers) -> HeadScan | None:
     target = headers.get(PATH, "") if side.direction is Direction.REQUEST else ""
     fields = [(n, v) for n, v in headers.items() if n[:1] != ":" and n not in skip_headers]
     scanner = policy.scanner
-    if scanner.clear(_text(target, skip_query, fields)):
+    known = _clean_lines(scanner)
+    lines = [(f"{name}: {value}", value) for name, value in fields]
+    if target:
+        decoded = url.decoded(target, skip_query)
+        lines.append((decoded, decoded))
+    unknown = [line for line, value in lines if line not in known and not _protocol_value(value)]
+    if not unknown:
         return None
-    if any(_TIMESTAMP.fullmatch(v) for _, v in fields):
-        fields = [(n, v) for n, v in fields if not _TIMESTAMP.fullmatch(v)]
-        if scanner.clear(_text(target, skip_query, fields)):
-            return None
+    if scanner.clear("\n".join(unknown)):
+        if len(known) + len(unknown) > _MAX_CLEAN_LINES:
+            known.clear()
+        known.update(unknown)
+        return None
+    fields = [(n, v) for n, v in fields if not _protocol_value(v)]
     section = _Section(url.Target(target, skip_query) if target else None, fields)
     decision = decide(scanner.scan(section.text, gate=False), section.text, policy, side.direction)
     side.seen.add(decision)
@@ -79,10 +103,22 @@ def scan_head(side: Side, headers: Headers) -> HeadScan | None:
     return section.rewrite(decision, side)
 
 
-def _text(target: str, skip_query: frozenset[str], fields: Sequence[tuple[str, str]]) -> str:
-    lines = [url.decoded(target, skip_query)] if target else []
-    lines.extend(f"{name}: {value}" for name, value in fields)
-    return "\n".join(lines)
+# Lines (``name: value``, or the decoded target) the gate proved clean, per
+# scanner: most repeat from one exchange to the next (user agents, content
+# types, SDK headers, routes), so a steady stream costs no gate pass at all.
+# A line is scanned on its own terms: no value runs from one line into the next.
+_CLEAN: dict[Scanner, set[str]] = {}
+_MAX_CLEAN_LINES = 4096
+_MAX_SCANNERS = 8  # policies in use at once (a reload replaces them)
+
+
+def _clean_lines(scanner: Scanner) -> set[str]:
+    lines = _CLEAN.get(scanner)
+    if lines is None:
+        if len(_CLEAN) >= _MAX_SCANNERS:
+            _CLEAN.clear()
+        lines = _CLEAN[scanner] = set()
+    return lines
 
 
 class _Section:
