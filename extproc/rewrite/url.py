@@ -25,13 +25,13 @@ def decoded(target: str, skip: frozenset[str] = frozenset()) -> str:
     parameters named in ``skip`` (lower case): the text to scan. The target
     itself when it holds nothing to decode or skip, the common case."""
     if "%" not in target and "?" not in target:
-        return target
+        return target.replace("/", "\n")
     return Target(target, skip).text
 
 
 class Target:
-    """``raw`` split into pieces; ``text`` joins them decoded with the same
-    ``/``, ``?``, ``&`` and ``=`` between them, so a scan reads the URL.
+    """``raw`` split into pieces; ``text`` joins them decoded, path segments
+    one per line, then the query with its ``?``, ``&`` and ``=``.
     The values of parameters named in ``skip`` are left out of ``text``
     (empty pieces) and never rewritten. ``form=True``: ``raw`` is a form
     body (``name=value&...``, no path)."""
@@ -50,7 +50,9 @@ class Target:
             path, mark, query = raw.partition("?")
             for i, segment in enumerate(path.split("/")):
                 if i:
-                    self._between("/")
+                    # A line per segment: a segment is a value of its own (an
+                    # address in /users/{email}), not the tail of a path.
+                    self._between("\n")
                 self._add(segment, unquote(segment, errors=_ERRORS), False)
             if mark:
                 self._between("?")
@@ -78,9 +80,10 @@ class Target:
         self._raw_pos += len(raw_piece)
 
     def _between(self, separator: str) -> None:
+        """One character between pieces (in the text; the raw one may differ)."""
         self._parts.append(separator)
-        self._pos += len(separator)
-        self._raw_pos += len(separator)
+        self._pos += 1
+        self._raw_pos += 1
 
     def content(self, piece: int) -> str:
         return self.text[self.layout.starts[piece] : self.layout.ends[piece]]

@@ -13,16 +13,16 @@ from extproc.rewrite.url import Target, decoded
 
 def test_pieces_are_decoded_and_joined_as_a_reader_sees_the_url() -> None:
     target = Target("/v1/u/jane%40x.org/f?q=a+b%26c&key=SECRET&n")
-    assert target.text == "/v1/u/jane@x.org/f?q=a b&c&key=SECRET&n"
+    assert target.text == "\nv1\nu\njane@x.org\nf?q=a b&c&key=SECRET&n"
     contents = [target.content(i) for i in range(len(target.layout))]
     assert contents == ["", "v1", "u", "jane@x.org", "f", "q", "a b&c", "key", "SECRET", "n"]
 
 
 def test_skipped_parameters_are_left_out_of_the_text() -> None:
     target = Target("/p?key=SECRET&Key=OTHER&q=1", frozenset({"key"}))
-    assert target.text == "/p?key=&Key=&q=1"
-    assert decoded("/p?key=SECRET", frozenset({"key"})) == "/p?key="
-    assert decoded("/v1/chat/completions") == "/v1/chat/completions"  # nothing to do
+    assert target.text == "\np?key=&Key=&q=1"
+    assert decoded("/p?key=SECRET", frozenset({"key"})) == "\np?key="
+    assert decoded("/v1/chat/completions") == "\nv1\nchat\ncompletions"
 
 
 def test_a_rewritten_piece_is_encoded_and_the_rest_kept_byte_for_byte() -> None:
