@@ -20,6 +20,7 @@ from extproc.detect.finding import Finding
 from extproc.detect.normalize import normalize
 from extproc.detect.prepass import Gate, KeywordIndex, Prefilter, Span, fold, merge_windows
 from extproc.detect.regex import CompiledPattern, PatternError, compile_pattern
+from extproc.detect.scorers import SCORERS, Scorer
 from extproc.detect.spec import DetectorSpec
 from extproc.detect.validators import VALIDATORS
 
@@ -60,6 +61,7 @@ class _Detector:
     weak_validator: Callable[[str], bool] | None
     companion: CompiledPattern | None
     spec: DetectorSpec
+    scorer: Scorer | None = None
 
     def score(self, ctx: Context, start: int, end: int) -> float | None:
         """Confidence of the value at ``start``..``end``, or None to drop it."""
@@ -84,7 +86,13 @@ class _Detector:
             near = self.context_near(ctx, start, end)
             if not near:
                 return None
-        if self.validator is not None and not self.validator(value):
+        confidence = spec.confidence
+        if self.scorer is not None:
+            rated = self.scorer(ctx.text, start, end)
+            if rated is None:
+                return None
+            confidence = rated
+        elif self.validator is not None and not self.validator(value):
             if near is None:
                 near = self.context_near(ctx, start, end)
             weak = self.weak_validator is not None and self.weak_validator(value)
@@ -96,7 +104,6 @@ class _Detector:
                 if spec.invalid_confidence is not None and (self.weak_validator is None or weak):
                     return spec.invalid_confidence
             return spec.weak_confidence if weak else None
-        confidence = spec.confidence
         if (
             self.exact is not None
             and spec.exact_confidence is not None
@@ -226,6 +233,8 @@ def _check(spec: DetectorSpec) -> None:
         raise ValueError(f"detector {spec.id}: max_len must be positive")
     if spec.validator is not None and spec.validator not in VALIDATORS:
         raise ValueError(f"detector {spec.id}: unknown validator {spec.validator!r}")
+    if spec.scorer is not None and spec.scorer not in SCORERS:
+        raise ValueError(f"detector {spec.id}: unknown scorer {spec.scorer!r}")
     if (spec.exact is None) != (spec.exact_confidence is None):
         raise ValueError(f"detector {spec.id}: exact and exact_confidence go together")
     if spec.invalid_confidence is not None and (spec.validator is None or not spec.context):
@@ -517,6 +526,7 @@ def build_scanner(
                     _compile(spec, spec.companion, builtin=spec.builtin) if spec.companion else None
                 ),
                 spec=spec,
+                scorer=SCORERS[spec.scorer] if spec.scorer is not None else None,
             )
         )
         for extra in (spec.prefilter, spec.gate):

@@ -77,6 +77,12 @@ class DetectorSpec:
                         (``context.WINDOW`` characters), say it is something else
                         unless a ``context`` word says otherwise ("Changes in
                         1.2.3.4", "Bump Standards-Version to 4.6.0.1").
+    scorer              name in ``extproc.detect.scorers.SCORERS``: a function
+                        ``(text, start, end) -> confidence or None`` that
+                        rates a match from the value AND what lies around it
+                        (a "Dear" before a name, a password's strength). It
+                        takes the place of ``validator`` and ``confidence``;
+                        ``exact`` and ``context`` still raise its figure.
     negative_context    words that, right before the value (nothing but a few
                         spaces or punctuation between), say it is something
                         else: the match is dropped ("version 1.2.3.0" is no
@@ -107,3 +113,4 @@ class DetectorSpec:
     weak_confidence: float | None = None
     companion: str | None = None
     negative_window: tuple[str, ...] = ()
+    scorer: str | None = None

@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from extproc.detect import phones
+from extproc.detect.checksums import CHECKSUMS
+from extproc.detect.strength import STRENGTH_CHECKS
 
 _SEPARATORS = re.compile(r"[\s\-./+()]")
 
@@ -347,5 +349,8 @@ VALIDATORS: Mapping[str, Callable[[str], bool]] = MappingProxyType(
         "aws_key_id": aws_key_id,
         "aws_secret": aws_secret,
         "aws_session_token": aws_session_token,
+        # Identifiers (stdnum where it knows them) and secret-value checks.
+        **CHECKSUMS,
+        **STRENGTH_CHECKS,
     }
 )
