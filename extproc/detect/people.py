@@ -22,7 +22,7 @@ from importlib import resources
 # Latin letters with diacritics: Latin-1 and Latin Extended-A.
 _UP = "A-ZÀ-ÖØ-ÞĀ-Ž"
 _LO = "a-zß-öø-ÿā-ž"
-_TOKEN = rf"(?:Mc|Mac|O['’]|D['’])?[{_UP}][{_LO}]+(?:-[{_UP}][{_LO}]+)?"
+_TOKEN = rf"(?:Mc|Mac|O['\u2019]|D['\u2019])?[{_UP}][{_LO}]+(?:-[{_UP}][{_LO}]+)?"
 _INITIAL = rf"[{_UP}]\."
 _PARTICLE = r"(?:van|von|de|da|di|del|della|der|den|du|dos|das|le|la|ter|ten|bin|ibn|al|el)"
 _SEP = r"[ \t]{1,3}"
@@ -74,7 +74,7 @@ _NOT_PERSON = frozenset(
     container image device model dataset team group channel org organisation
     organization display screen code key tag label event queue topic job task
     step stage workflow file_ host_ user_ app_ project_ product_ company_
-    """.split()
+    """.split()  # noqa: SIM905 (a word list reads best as words)
 )
 # Capitalised words that follow salutations and labels but are not names.
 _NOT_NAMES = frozenset(
@@ -94,7 +94,7 @@ _NOT_NAMES = frozenset(
     Signed Note Subject Re Fwd Fw Ref Id Number Total Amount Invoice Your Our My
     Dev Devs Prod Staging Test Api Http Https Json Yaml Python Java Docker Kubernetes
     Beach Bay Island Springs Falls Valley County Airport Station Bridge Tower Plaza Mall
-    """.split()
+    """.split()  # noqa: SIM905 (a word list reads best as words)
 )
 # Words that end a street, a place or an organisation, not a person.
 _AFTER_NOT_PERSON = re.compile(
@@ -141,14 +141,15 @@ _BEFORE_LABEL = re.compile(r"([A-Za-z]+)[ _-]?\Z")
 
 NAME_PATTERN = (
     rf"(?:(?i:{_TITLE_LEAD}|{_LABEL_LEAD}|{_SALUTE_LEAD}|{_SIGNOFF_LEAD})"
-    rf"|(?<![\w'’.-])(?={_TOKEN}{_LINK}{_TOKEN}))"
-    rf"(?P<value>{_NAME})(?!\w|-\w|['’]\w\w)"
+    rf"|(?<![\w'\u2019.-])(?={_TOKEN}{_LINK}{_TOKEN}))"
+    rf"(?P<value>{_NAME})(?!\w|-\w|['\u2019]\w\w)"
 )
 
 # RE2, a superset of every place NAME_PATTERN can match and rate_name accept.
-_R2_UP, _R2_LO = r"\p{Lu}", r"[\p{Ll}'’]"
+_R2_UP, _R2_LO = r"\p{Lu}", r"[\p{Ll}'\x{2019}]"
 NAME_GATE = (
-    rf"{_R2_UP}{_R2_LO}+[ \t]{{1,3}}(?:{_R2_UP}\.[ \t]{{1,3}})?(?:\p{{Ll}}{{1,4}}[ \t]{{1,3}}){{0,2}}"
+    rf"{_R2_UP}{_R2_LO}+[ \t]{{1,3}}(?:{_R2_UP}\.[ \t]{{1,3}})?"
+    rf"(?:\p{{Ll}}{{1,4}}[ \t]{{1,3}}){{0,2}}"
     rf"{_R2_UP}\p{{Ll}}"
     rf"|\b(?i:{_re2_words(TITLES)})\.?[ \t]{{1,3}}{_R2_UP}"
     rf"|\b(?i:{_re2_words(LABELS)})[\"']?[ \t]{{0,3}}[:=][ \t]{{0,3}}[\"']?{_R2_UP}"

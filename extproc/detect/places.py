@@ -17,42 +17,39 @@ import re
 
 # USPS Publication 28, Appendix C1 (street suffixes), the common ones with their
 # standard abbreviations; a plural "s" is allowed after each name.
-_US_SUFFIXES = (
-    "Street St Avenue Ave Av Road Rd Boulevard Blvd Drive Dr Lane Ln Court Ct Place Pl "
-    "Way Terrace Ter Circle Cir Parkway Pkwy Highway Hwy Square Sq Trail Trl Alley Aly "
-    "Loop Path Pike Plaza Plz Ridge Rdg Run Row Walk Crossing Xing Cove Cv Creek Crk "
-    "Crescent Cres Expressway Expy Freeway Fwy Turnpike Tpke Point Pt Hill Hl Heights Hts "
-    "Junction Jct Manor Mnr Meadow Mdw Mill Mountain Mtn Park Pass Port Prairie Ranch "
-    "Shore Spring Spur Station Sta Summit Smt Valley Vly View Vw Village Vlg Ville Vista "
-    "Vis Bridge Brg Brook Brk Burg Bypass Byp Camp Canyon Cyn Cape Cpe Causeway Cswy "
-    "Center Ctr Cliff Club Common Corner Cor Course Crest Curve Dale Dam Divide Estate "
-    "Extension Ext Fall Ferry Field Flat Ford Forest Forge Fork Fort Ft Garden Gdn "
-    "Gateway Glen Green Grn Grove Grv Harbor Hbr Haven Hollow Inlet Island Isle Key Knoll "
-    "Lake Land Landing Lndg Light Lock Lodge Mall Mews Mission Motorway Mount Mt Neck "
-    "Orchard Oval Overpass Passage Pine Plain Radial Ramp Rapid Rest River Route Rte "
-    "Shoal Skyway Stravenue Stream Throughway Trace Track Trafficway Tunnel Underpass "
-    "Union Viaduct Wall Well"
-).split()
+_US_SUFFIXES = """
+    Street St Avenue Ave Av Road Rd Boulevard Blvd Drive Dr Lane Ln Court Ct Place Pl Way
+    Terrace Ter Circle Cir Parkway Pkwy Highway Hwy Square Sq Trail Trl Alley Aly Loop Path
+    Pike Plaza Plz Ridge Rdg Run Row Walk Crossing Xing Cove Cv Creek Crk Crescent Cres
+    Expressway Expy Freeway Fwy Turnpike Tpke Point Pt Hill Hl Heights Hts Junction Jct
+    Manor Mnr Meadow Mdw Mill Mountain Mtn Park Pass Port Prairie Ranch Shore Spring Spur
+    Station Sta Summit Smt Valley Vly View Vw Village Vlg Ville Vista Vis Bridge Brg Brook
+    Brk Burg Bypass Byp Camp Canyon Cyn Cape Cpe Causeway Cswy Center Ctr Cliff Club Common
+    Corner Cor Course Crest Curve Dale Dam Divide Estate Extension Ext Fall Ferry Field Flat
+    Ford Forest Forge Fork Fort Ft Garden Gdn Gateway Glen Green Grn Grove Grv Harbor Hbr
+    Haven Hollow Inlet Island Isle Key Knoll Lake Land Landing Lndg Light Lock Lodge Mall
+    Mews Mission Motorway Mount Mt Neck Orchard Oval Overpass Passage Pine Plain Radial Ramp
+    Rapid Rest River Route Rte Shoal Skyway Stravenue Stream Throughway Trace Track
+    Trafficway Tunnel Underpass Union Viaduct Wall Well
+    """.split()  # noqa: SIM905 (a word list reads best as words)
 US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
-    "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI UM FM "
-    "MH PW AA AE AP".split()
+    """
+    AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV
+    NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI UM FM
+    MH PW AA AE AP
+    """.split()  # noqa: SIM905 (a word list reads best as words)
 )
-_UK_STREETS = (
-    "Street St Road Rd Lane Avenue Ave Close Drive Way Gardens Place Crescent Court Grove "
-    "Terrace Hill Park Square Mews Row Walk Rise Green Vale View Parade Circus Wharf Yard"
-).split()
 
 _SEP = r"(?:,[ \t]*(?:\r?\n[ \t]*)?|[ \t]*\r?\n[ \t]*)"
 _UNIT = (
     r"(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Rm|Room|Bldg|Building|#)\.?[ \t]*#?[A-Za-z0-9-]{1,6}"
 )
 _DIR = r"(?:[NSEW]|N[EW]|S[EW]|North|South|East|West)\.?"
-_CITY = r"[A-Z][A-Za-z.'’-]*(?:[ \t]+[A-Z][A-Za-z.'’-]*){0,3}"
+_CITY = r"[A-Z][A-Za-z.'\u2019-]*(?:[ \t]+[A-Z][A-Za-z.'\u2019-]*){0,3}"
 _ZIP = r"[0-9]{5}(?:-[0-9]{4})?"
 _US_SUFFIX = "|".join(sorted(_US_SUFFIXES, key=len, reverse=True))
 _US_STREET = (
-    rf"[0-9]{{1,6}}[A-Z]?[ \t]+(?:{_DIR}[ \t]+)?(?:[A-Z0-9][A-Za-z0-9'’.-]*[ \t]+){{1,4}}"
+    rf"[0-9]{{1,6}}[A-Z]?[ \t]+(?:{_DIR}[ \t]+)?(?:[A-Z0-9][A-Za-z0-9'\u2019.-]*[ \t]+){{1,4}}"
     rf"(?:{_US_SUFFIX})s?\.?(?:[ \t]+{_DIR})?(?![A-Za-z0-9])"
 )
 _US = (
@@ -60,11 +57,12 @@ _US = (
     rf"(?:{_SEP}{_CITY},?[ \t]+(?:[A-Z]{{2}})[ \t]+{_ZIP}(?![0-9-]))?"
 )
 _US_MILITARY = (
-    r"(?:(?:PSC|Unit|CMR)[ \t]+[0-9]{4},?[ \t]+Box[ \t]+[0-9]{4}|USNS?[ \t]+[A-Z][a-z]+|USCGC[ \t]+[A-Z][a-z]+)"
+    r"(?:(?:PSC|Unit|CMR)[ \t]+[0-9]{4},?[ \t]+Box[ \t]+[0-9]{4}"
+    r"|USNS?[ \t]+[A-Z][a-z]+|USCGC[ \t]+[A-Z][a-z]+)"
     rf"{_SEP}(?:APO|FPO|DPO)[ \t]+A[AEP][ \t]+[0-9]{{5}}(?![0-9])"
 )
 _UK_POSTCODE = r"(?:GIR ?0AA|[A-Z]{1,2}[0-9][0-9A-Z]?[ \t]?[0-9][A-Z]{2})"
-_UK_PART = r"[A-Z][A-Za-z'’.-]*(?:[ \t]+[A-Za-z][A-Za-z'’.-]*){0,4}"
+_UK_PART = r"[A-Z][A-Za-z'\u2019.-]*(?:[ \t]+[A-Za-z][A-Za-z'\u2019.-]*){0,4}"
 _UK = (
     rf"(?:(?:Flat|Studio|Apartment|Apt|Unit|Suite|Room)\.?[ \t]+[0-9]{{1,4}}[A-Za-z]?{_SEP})?"
     rf"(?:[0-9]{{1,5}}[A-Za-z]?,?[ \t]+)?{_UK_PART}{_SEP}(?:{_UK_PART}{_SEP}){{0,2}}"
@@ -79,13 +77,15 @@ _DE_SUFFIX = (
 _DE_STREET = (
     rf"(?:{_DE_WORD}(?:{_DE_SUFFIX})"
     rf"|{_DE_WORD}[ -](?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Chaussee|Markt)"
-    rf"|(?:Am|An der|An den|Auf dem|Auf der|Im|In der|In den|Zum|Zur|Unter den|Alte|Neue|Hinter der)"
+    r"|(?:Am|An der|An den|Auf dem|Auf der|Im|In der|In den|Zum|Zur|Unter den|Alte|Neue"
+    r"|Hinter der)"
     rf"[ \t]+{_DE_WORD})"
 )
 _EU_CITY = (
-    r"[A-ZÄÖÜÉÈÀÂÎÔÛÇ][\w'’.-]*"
-    r"(?:[ \t]+(?:(?:am|an|der|dem|den|im|in|bei|ob|vorm|vor|auf|sur|sous|en|la|le|les|de|du|des|lès)"
-    r"[ \t]+)?[A-ZÄÖÜÉÈÀÂÎÔÛÇ(][\w'’.()-]*){0,3}"
+    r"[A-ZÄÖÜÉÈÀÂÎÔÛÇ][\w'\u2019.-]*"
+    r"(?:[ \t]+(?:(?:am|an|der|dem|den|im|in|bei|ob|vorm|vor|auf|sur|sous|en|la|le|les|de|du"
+    r"|des|lès)"
+    r"[ \t]+)?[A-ZÄÖÜÉÈÀÂÎÔÛÇ(][\w'\u2019.()-]*){0,3}"
 )
 _DE = (
     rf"{_DE_STREET}[ \t]+[0-9]{{1,4}}[a-z]?(?:[-/][0-9]{{1,4}}[a-z]?)?{_SEP}"
@@ -98,7 +98,7 @@ _FR_PREFIX = (
 )
 _FR = (
     rf"[0-9]{{1,4}}(?:[ \t]?(?:bis|ter|quater|[A-D]))?,?[ \t]+{_FR_PREFIX}[ \t]+"
-    rf"(?:[\w'’-]+[ \t]+){{0,5}}?[\w'’-]+{_SEP}(?:F-)?[0-9]{{5}}[ \t]+{_EU_CITY}"
+    rf"(?:[\w'\u2019-]+[ \t]+){{0,5}}?[\w'\u2019-]+{_SEP}(?:F-)?[0-9]{{5}}[ \t]+{_EU_CITY}"
     r"(?:[ \t]+CEDEX(?:[ \t]+[0-9]{1,2})?)?"
 )
 

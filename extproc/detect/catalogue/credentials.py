@@ -235,7 +235,7 @@ GENERIC_SECRET = DetectorSpec(
         "privatekey",
         "signing_key",
         "signingkey",
-    ),  # fmt: skip
+    ),
     gate=(
         r"(?i:password|passwd|pwd|secret|token|api[_.-]?key|access[_.-]?key|credentials?"
         r"|passphrase|private[_.-]?key|signing[_.-]?key)[\"']?[ \t]{0,3}(?:[:=]|=>)"
@@ -277,7 +277,7 @@ AWS_SESSION_TOKEN = DetectorSpec(
         "security-token",
         "fwogzxivyxdze",
         "iqojb3jpz2lux2vj",
-    ),  # fmt: skip
+    ),
     validator="random_token",
     confidence=0.9,
     exact=r"(?:FwoGZXIvYXdzE|IQoJb3JpZ2luX2Vj)[A-Za-z0-9/+=]+",
@@ -320,7 +320,10 @@ PUTTY_PRIVATE_KEY = DetectorSpec(
 
 JWK_PRIVATE_KEY = DetectorSpec(
     id="secret/jwk_private_key",
-    pattern=r"[\"'](?:d|k|p|q|dp|dq|qi)[\"'][ \t]*:[ \t]*[\"'](?P<value>[A-Za-z0-9_-]{16,1400})[\"']",
+    pattern=(
+        r"[\"'](?:d|k|p|q|dp|dq|qi)[\"'][ \t]*:[ \t]*[\"']"
+        r"(?P<value>[A-Za-z0-9_-]{16,1400})[\"']"
+    ),
     keywords=('"kty"', "'kty'"),
     validator="random_token",
     confidence=0.95,

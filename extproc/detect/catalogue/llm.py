@@ -224,7 +224,7 @@ AZURE_OPENAI = DetectorSpec(
         "azure_ai",
         "azure_cognitive",
         "ocp-apim-subscription-key",
-    ),  # fmt: skip
+    ),
     validator="random_token",
     confidence=0.9,
     max_len=130,
@@ -304,7 +304,7 @@ LLM_API_KEY = DetectorSpec(
         "portkey",
         "helicone",
         "aleph",
-    ),  # fmt: skip
+    ),
     validator="random_token",
     confidence=0.85,
     max_len=260,

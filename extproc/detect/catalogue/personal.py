@@ -92,7 +92,7 @@ ADDRESS = DetectorSpec(
         "domicile",
         "dirección",
         "indirizzo",
-    ),  # fmt: skip
+    ),
     context_confidence=0.95,
     max_len=200,
     prefilter=ADDRESS_GATE,
@@ -147,7 +147,7 @@ DATE_OF_BIRTH = DetectorSpec(
         "nacimiento",
         "nascita",
         "geboortedatum",
-    ),  # fmt: skip
+    ),
     validator="birth_date",
     confidence=0.3,
     context=(
@@ -168,7 +168,7 @@ DATE_OF_BIRTH = DetectorSpec(
         "data di nascita",
         "geboortedatum",
         "birth",
-    ),  # fmt: skip
+    ),
     context_confidence=0.9,
     max_len=40,
     examples=(
@@ -203,7 +203,7 @@ PASSPORT = DetectorSpec(
         "pasaporte",
         "passaporto",
         "paspoort",
-    ),  # fmt: skip
+    ),
     context_confidence=0.85,
     # The value is at most 10 characters; the window must also reach back to
     # the keyword ("passport number: ...").

@@ -104,7 +104,7 @@ GITLAB = DetectorSpec(
         "glwt-",
         "glcl-",
         "gr1348941",
-    ),  # fmt: skip
+    ),
     validator="random_token",
     confidence=0.8,
     context=("gitlab", "token", "ci_job_token", "private-token"),
@@ -503,7 +503,7 @@ DATADOG = DetectorSpec(
         "datadog",
         "ddapikey",
         "ddappkey",
-    ),  # fmt: skip
+    ),
     validator="hex_key",
     confidence=0.9,
     max_len=80,
