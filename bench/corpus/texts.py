@@ -15,6 +15,15 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bench.corpus.more import (
+    MORE_KEYS,
+    MORE_LEADS,
+    MULTILINE_MORE,
+    TOKEN_KEYS,
+    TOKEN_LEADS,
+    More,
+    more_negatives,
+)
 from bench.corpus.values import Draw, Value
 
 Label = tuple[str, int, int]
@@ -83,7 +92,43 @@ KEYS: dict[str, tuple[list[str], list[str]]] = {
 }
 
 TASKS = ["update the record", "check the invoice", "fix the config", "send the summary"]
-MULTILINE = {"secret/private_key"}
+MULTILINE = {"secret/private_key", *MULTILINE_MORE}
+# Names in the frames around values are marked while a text is built, then
+# labelled as pii/name (a name is what a name detector must find, wherever).
+_OPEN, _CLOSE = "\x02", "\x03"
+# Share of hard negatives drawn from the new families' list.
+_MORE_NEGATIVES = 0.3
+
+
+def leads(detector: str) -> tuple[list[str], list[str]]:
+    return LEADS.get(detector) or MORE_LEADS.get(detector) or TOKEN_LEADS
+
+
+def keys(detector: str) -> tuple[list[str], list[str]]:
+    return KEYS.get(detector) or MORE_KEYS.get(detector) or TOKEN_KEYS
+
+
+def unmark(text: str, labels: list[Label]) -> tuple[str, list[Label]]:
+    """Strip the name markers from ``text``: a pii/name label for each marked name,
+    the other labels moved to the unmarked text."""
+    if _OPEN not in text:
+        return text, labels
+    shift = [0] * (len(text) + 1)  # markers before each position
+    out: list[str] = []
+    names: list[Label] = []
+    start = 0
+    for i, char in enumerate(text):
+        shift[i + 1] = shift[i] + (char in (_OPEN, _CLOSE))
+        if char == _OPEN:
+            start = len("".join(out))
+        elif char == _CLOSE:
+            names.append(("pii/name", start, len("".join(out))))
+        else:
+            out.append(char)
+    moved = [(d, s - shift[s], e - shift[e]) for d, s, e in labels]
+    return "".join(out), sorted(moved + names, key=lambda label: label[1])
+
+
 ENCODINGS = ("zero_width", "fullwidth", "nbsp", "percent", "html", "json_u", "base64")
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _SPACES = "\u00a0\u2009\u202f\u2007\u3000"
@@ -106,19 +151,30 @@ class Texts:
         self.rng = self.draw.rng
         self.fake = self.draw.us
         self.count = 0
+        more = More(self.draw, seed)
+        for table in (more.tokens(), more.named(), more.identity(), more.people()):
+            self.draw.values.update(table)
+        self._more_negatives = more_negatives(self.draw)
+
+    def _person(self) -> str:
+        """A person's name as a frame writes it, marked for labelling."""
+        return f"{_OPEN}{self.fake.first_name()} {self.fake.last_name()}{_CLOSE}"
+
+    def _first(self) -> str:
+        return f"{_OPEN}{self.fake.first_name()}{_CLOSE}"
 
     def _id(self, prefix: str) -> str:
         self.count += 1
         return f"{prefix}-{self.count:05d}"
 
     def _lead(self, value: Value) -> str:
-        context, neutral = LEADS[value.detector]
+        context, neutral = leads(value.detector)
         if value.needs_context or not neutral or self.rng.random() < 0.5:
             return self.draw.pick(context)
         return self.draw.pick(neutral)
 
     def _key(self, value: Value) -> str:
-        context, neutral = KEYS[value.detector]
+        context, neutral = keys(value.detector)
         if value.needs_context or not neutral or self.rng.random() < 0.5:
             return self.draw.pick(context)
         return self.draw.pick(neutral)
@@ -131,9 +187,9 @@ class Texts:
         sep = "" if lead.endswith("=") else " "
         frames: list[Callable[[], tuple[str, str]]] = [
             lambda: (f"{f.sentence()} {lead}{sep}", f". {f.sentence()}"),
-            lambda: (f"Hi {f.first_name()}, {lead}{sep}", f" - can you {pick(TASKS)}?"),
+            lambda: (f"Hi {self._first()}, {lead}{sep}", f" - can you {pick(TASKS)}?"),
             lambda: (f"{lead[:1].upper()}{lead[1:]}{sep}", ""),
-            lambda: (f"{f.paragraph(2)}\n\n{lead}{sep}", f"\n\nThanks,\n{f.name()}"),
+            lambda: (f"{f.paragraph(2)}\n\n{lead}{sep}", f"\n\nThanks,\n{self._person()}"),
             lambda: (f"{f.sentence()} ({lead}{sep}", f") {f.sentence()}"),
         ]
         if not value.needs_context:  # context words come before a value, not after
@@ -141,16 +197,19 @@ class Texts:
         if value.detector not in MULTILINE:
             frames += [
                 lambda: (f"# {f.sentence()}\n{key.upper()}=", "\n"),
-                lambda: (f"{key}: ", f"\nname: {f.name()}"),
-                lambda: (f'{{"{key}": "', f'", "name": "{f.name()}", "note": "{f.sentence()}"}}'),
+                lambda: (f"{key}: ", f"\nname: {self._person()}"),
+                lambda: (
+                    f'{{"{key}": "',
+                    f'", "name": "{self._person()}", "note": "{f.sentence()}"}}',
+                ),
             ]
             frames.append(lambda: (f"{key} = '", f"'  # {f.sentence()}"))
             if not value.needs_context:
                 frames += [
-                    lambda: (f"| {f.name()} | ", f" | {f.city()} |"),
+                    lambda: (f"| {self._person()} | ", f" | {f.city()} |"),
                     lambda: (f"https://{f.domain_name()}/api?{key}=", f"&page={f.pyint()}"),
                     lambda: ("", f" {f.sentence()}"),
-                    lambda: (f"name,{key},city\n{f.name()},", f",{f.city()}"),
+                    lambda: (f"name,{key},city\n{self._person()},", f",{f.city()}"),
                     lambda: (f"{f.iso8601()}Z INFO {f.bs()} {key}=", f" took={f.pyint()}ms"),
                 ]
         else:
@@ -164,7 +223,10 @@ class Texts:
         if before.endswith('"') and value.detector in MULTILINE:
             shown = json.dumps(value.text)[1:-1]  # inside a JSON string: \n escaped
         text = before + shown + after
-        return Record(self._id("p"), text, [(detector, len(before), len(before) + len(shown))])
+        first, last = value.span or (0, len(shown))
+        label = (detector, len(before) + first, len(before) + last)
+        text, labels = unmark(text, [label])
+        return Record(self._id("p"), text, labels)
 
     def mixed(self, detectors: list[str]) -> Record:
         """Two or three values of different detectors in one chat message."""
@@ -179,14 +241,18 @@ class Texts:
             parts.append(f" {lead}{'' if lead.endswith('=') else ' '}")
             start = sum(map(len, parts))
             parts.append(value.text)
-            labels.append((detector, start, start + len(value.text)))
+            first, last = value.span or (0, len(value.text))
+            labels.append((detector, start + first, start + last))
             parts.append(self.draw.pick([",", ";", " and", "."]))
         parts.append(" " + self.fake.sentence())
         return Record(self._id("m"), "".join(parts), labels, kind="mixed")
 
     def negative(self) -> Record:
         f = self.fake
-        lead, value = self.draw.negative()
+        if self.rng.random() < _MORE_NEGATIVES:
+            lead, value = self.rng.choice(self._more_negatives)()
+        else:
+            lead, value = self.draw.negative()
         frames = [
             (f"{f.sentence()} {lead} ", f". {f.sentence()}"),
             (f"{f.iso8601()}Z INFO {f.bs()} {lead.replace(' ', '_')}=", " ok"),
@@ -255,7 +321,7 @@ class Texts:
         if value.needs_context or encoding not in ("percent", "html", "json_u"):
             return self._frame(value, shown)
         f, pick, detector = self.fake, self.draw.pick, value.detector
-        key = pick(KEYS[detector][0] + KEYS[detector][1])
+        key = pick(keys(detector)[0] + keys(detector)[1])
         if encoding == "percent":
             return self.rng.choice(
                 [
@@ -266,12 +332,17 @@ class Texts:
             )
         if encoding == "html":
             return self.rng.choice(
-                [(f"<p>{f.sentence()} {key}: ", "</p>"), (f"<td>{f.name()}</td><td>", "</td>")]
+                [
+                    (f"<p>{f.sentence()} {key}: ", "</p>"),
+                    (f"<td>{self._person()}</td><td>", "</td>"),
+                ]
             )
         return (f'payload was {{"{key}": "', f'", "ok": true}} - {f.sentence()}')
 
     def evasion(self, detector: str, encoding: str) -> Record | None:
         value = self.draw.values[detector]()
+        if value.span is not None:
+            return None  # a labelled part of a larger text: its encoded span is not known
         if encoding == "base64":
             lead = self._lead(value)
             secret = f"{lead}{'' if lead.endswith('=') else ' '}{value.text}"
@@ -299,13 +370,10 @@ class Texts:
         if shown is None:
             return None
         before, after = self._encoded_frame(encoding, value, shown)
-        text = before + shown + after
-        return Record(
-            self._id("e"),
-            text,
-            [(detector, len(before), len(before) + len(shown))],
-            encoding=encoding,
+        text, labels = unmark(
+            before + shown + after, [(detector, len(before), len(before) + len(shown))]
         )
+        return Record(self._id("e"), text, labels, encoding=encoding)
 
     def evasion_negative(self, encoding: str) -> Record:
         """A hard negative in the same encodings: must stay quiet."""

@@ -38,6 +38,7 @@ class Value:
     detector: str
     text: str
     needs_context: bool = False  # reported only after a context word (ITIN-range SSNs)
+    span: tuple[int, int] | None = None  # the labelled part of ``text``; None: all of it
 
 
 def _nanp_ok(area: str, exchange: str, line: str) -> bool:
@@ -336,7 +337,13 @@ class Draw:
                 f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}",
             ),
             lambda: ("zip", f"{rng.randrange(10000, 99999)}-{rng.randrange(1000, 9999)}"),
-            lambda: ("EIN", f"{rng.randrange(10, 99)}-{rng.randrange(1000000, 9999999)}"),
+            # Prefixes the IRS never assigned: EIN-shaped, no EIN (a valid one after
+            # "EIN" is one, and pii/us_ein reports it).
+            lambda: (
+                "EIN",
+                f"{self.pick(['07', '08', '09', '17', '18', '19', '28', '29', '49', '69', '70'])}"
+                f"-{rng.randrange(1000000, 9999999)}",
+            ),
             lambda: ("tracking", "1Z" + self.chars(string.ascii_uppercase + string.digits, 16)),
             lambda: ("total", f"${rng.randrange(1000, 9_999_999):,}.{rng.randrange(100):02d}"),
             lambda: ("pod", f"web-{f.hexify('^^^^^^^^^')}-{self.chars(string.ascii_lowercase, 5)}"),

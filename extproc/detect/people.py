@@ -29,9 +29,10 @@ _SEP = r"[ \t]{1,3}"
 _LINK = rf"{_SEP}(?:{_INITIAL}{_SEP})?(?:{_PARTICLE}{_SEP}){{0,2}}"
 _NAME = rf"{_TOKEN}(?:{_LINK}{_TOKEN}){{0,3}}"
 
+# Written with their capital ("took 12 ms. Then" is no title).
 TITLES = (
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "madam", "mme", "mlle",
-    "herr", "frau", "sr", "sra", "srta", "sig", "dott", "monsieur", "madame",
+    "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Dame", "Mme", "Mlle", "Herr",
+    "Frau", "Sr", "Sra", "Srta", "Sig", "Dott", "Monsieur", "Madame", "MR", "MRS", "MS", "DR",
 )  # fmt: skip
 # Field names and labels after which a name follows a colon or an equals sign.
 LABELS = (
@@ -132,7 +133,7 @@ _SIGNOFF_LEAD = (
 )
 
 _LEADS = {
-    "title": re.compile(rf"(?i:{_TITLE_LEAD})\Z"),
+    "title": re.compile(rf"{_TITLE_LEAD}\Z"),
     "label": re.compile(rf"(?i:{_LABEL_LEAD})\Z"),
     "salutation": re.compile(rf"(?i:{_SALUTE_LEAD})\Z"),
     "signoff": re.compile(rf"(?i:{_SIGNOFF_LEAD})\Z"),
@@ -140,7 +141,7 @@ _LEADS = {
 _BEFORE_LABEL = re.compile(r"([A-Za-z]+)[ _-]?\Z")
 
 NAME_PATTERN = (
-    rf"(?:(?i:{_TITLE_LEAD}|{_LABEL_LEAD}|{_SALUTE_LEAD}|{_SIGNOFF_LEAD})"
+    rf"(?:{_TITLE_LEAD}|(?i:{_LABEL_LEAD}|{_SALUTE_LEAD}|{_SIGNOFF_LEAD})"
     rf"|(?<![\w'\u2019.-])(?={_TOKEN}{_LINK}{_TOKEN}))"
     rf"(?P<value>{_NAME})(?!\w|-\w|['\u2019]\w\w)"
 )
@@ -151,7 +152,7 @@ NAME_GATE = (
     rf"{_R2_UP}{_R2_LO}+[ \t]{{1,3}}(?:{_R2_UP}\.[ \t]{{1,3}})?"
     rf"(?:\p{{Ll}}{{1,4}}[ \t]{{1,3}}){{0,2}}"
     rf"{_R2_UP}\p{{Ll}}"
-    rf"|\b(?i:{_re2_words(TITLES)})\.?[ \t]{{1,3}}{_R2_UP}"
+    rf"|\b(?:{_re2_words(TITLES)})\.?[ \t]{{1,3}}{_R2_UP}"
     rf"|\b(?i:{_re2_words(LABELS)})[\"']?[ \t]{{0,3}}[:=][ \t]{{0,3}}[\"']?{_R2_UP}"
     rf"|\b(?i:{_re2_words(SALUTATIONS)})[ \t]{{1,3}}{_R2_UP}"
     rf"|\b(?i:{_re2_words(SIGNOFFS)})[ \t]{{0,3}}[,.!]?[ \t]{{0,3}}\r?\n[ \t]{{0,8}}{_R2_UP}"
@@ -202,11 +203,13 @@ def _lead(before: str) -> str | None:
 def rate_name(text: str, start: int, end: int) -> float | None:
     """Confidence that ``text[start:end]`` is a person's name (None: it is not).
 
-    Title before it 0.9; label, field name or sign-off 0.9 for two words or a
-    known name, 0.75 for one unknown word; salutation 0.9 / 0.85 for a known
-    given name alone / 0.6 for an unknown word; none: 0.6 for a known given
-    name (not also an English word) and a known surname, 0.45 for such a
-    given name and an unknown last word that is no English word, else None.
+    Title before it 0.9 (0.6 for one unknown word); label, field name or
+    sign-off 0.9 for two words or a known name, 0.75 for one unknown word;
+    salutation 0.9 / 0.85 for a known given name alone / 0.6 for an unknown
+    word followed by a comma; none: 0.6 for a known given
+    name (not also an English word) and a known surname, 0.5 for a given name
+    that is also a word and a surname that is not, 0.45 for a plain given
+    name and an unknown last word that is no English word, else None.
     """
     tokens = _SPLIT.findall(text, start, end)
     if not tokens or any(t in _NOT_NAMES for t in tokens):
@@ -222,7 +225,7 @@ def rate_name(text: str, start: int, end: int) -> float | None:
     any_known = first_known or any(_known(t, family) or _known(t, given) for t in tokens)
     many = len(tokens) > 1
     if lead == "title":
-        return 0.9
+        return 0.9 if many or any_known else 0.6
     if lead in ("label", "signoff"):
         return 0.9 if many or any_known else 0.75
     if lead == "salutation":
@@ -231,8 +234,13 @@ def rate_name(text: str, start: int, end: int) -> float | None:
         return 0.85 if first_known else 0.6 if text[end : end + 1] in (",", "!", "\n") else None
     if not many:
         return None
-    if not first_known or tokens[0] in words:
-        return None  # "Will Power", "Grace Period": an English word first needs context
-    if _known(tokens[-1], family):
+    if not first_known:
+        return None
+    last_known, last_word = _known(tokens[-1], family), tokens[-1] in words
+    if tokens[0] in words:
+        # "Will Power", "Grace Period": two English words need context;
+        # "Amber Barrett" does not.
+        return 0.5 if last_known and not last_word else None
+    if last_known:
         return 0.6
-    return 0.45 if tokens[-1] not in words else None
+    return 0.45 if not last_word else None

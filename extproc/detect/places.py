@@ -97,7 +97,7 @@ _FR_PREFIX = (
     r"|esplanade|parvis|cit[ée]|villa|mont[ée]e|rampe|traverse|chauss[ée]e)"
 )
 _FR = (
-    rf"[0-9]{{1,4}}(?:[ \t]?(?:bis|ter|quater|[A-D]))?,?[ \t]+{_FR_PREFIX}[ \t]+"
+    rf"(?:[0-9]{{1,4}}(?:[ \t]?(?:bis|ter|quater|[A-D]))?,?[ \t]+)?{_FR_PREFIX}[ \t]+"
     rf"(?:[\w'\u2019-]+[ \t]+){{0,5}}?[\w'\u2019-]+{_SEP}(?:F-)?[0-9]{{5}}[ \t]+{_EU_CITY}"
     r"(?:[ \t]+CEDEX(?:[ \t]+[0-9]{1,2})?)?"
 )
@@ -117,7 +117,7 @@ _UK_TAIL = re.compile(
     r"(?:GIR ?0AA|([A-PR-UWYZ][A-HK-Y]?[0-9][0-9A-HJKMNPR-Y]?)[ \t]?[0-9][ABD-HJLNP-UW-Z]{2})\Z"
 )
 _EU_CODE = re.compile(r"(?:^|[\s,])(?:[DF]-)?([0-9]{5})[ \t]+\S")
-_FR_HINT = re.compile(rf"[0-9][ \t]?(?:bis|ter|quater|[A-D])?,?[ \t]+{_FR_PREFIX}[ \t]")
+_FR_HINT = re.compile(rf"(?:^|[0-9][ \t]?(?:bis|ter|quater|[A-D])?,?[ \t]+){_FR_PREFIX}[ \t]")
 _MILITARY = re.compile(r"(?:APO|FPO|DPO)[ \t]+A[AEP][ \t]+[0-9]{5}\Z")
 _NOT_HOUSE = re.compile(
     r"(?i:version|ver|v|step|chapter|page|part|level|season|episode|vol|volume|issue|no|"
@@ -132,8 +132,8 @@ def _fr_code(code: str) -> bool:
 
 
 def _de_code(code: str) -> bool:
-    """A German PLZ: 01001 to 99998, no zone 00, no 62 (never assigned)."""
-    return "01001" <= code <= "99998" and not code.startswith("62")
+    """A German PLZ: 01001 to 99998 (zone 00 was never assigned)."""
+    return "01001" <= code <= "99998"
 
 
 def rate_address(text: str, start: int, end: int) -> float | None:

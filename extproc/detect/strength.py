@@ -57,6 +57,7 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _DIGITS = frozenset("0123456789")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _WORDISH = re.compile(r"[A-Za-z]+[0-9!@#$%^&*._-]{0,6}")
 
 
@@ -102,6 +103,12 @@ def strength(value: str) -> float | None:
         return None
     if len(stripped) < 8 or stripped.lower() in _WEAK:
         return 0.3
+    if _PERCENT.search(stripped):
+        return None  # URL-encoded: the decoded layer rates the value itself
+    if _encoded_text(stripped):
+        # base64 of readable text: an encoded value whose own detector (run on
+        # the decoded layer) should name it, not a password typed as such.
+        return 0.55
     classes = _classes(stripped)
     if len(stripped) >= 16 and classes >= 2 and _bits(stripped) >= 3.0:
         return 0.8
@@ -138,6 +145,18 @@ def _b64decode(text: str) -> bytes | None:
         return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
     except (binascii.Error, ValueError):
         return None
+
+
+def _encoded_text(value: str) -> bool:
+    if len(value) % 4 or len(value) < 12:
+        return False
+    raw = _b64decode(value)
+    if raw is None:
+        return False
+    try:
+        return raw.decode("utf-8").isprintable()
+    except UnicodeDecodeError:
+        return False
 
 
 def basic_auth(value: str) -> bool:

@@ -10,6 +10,7 @@ from extproc.detect.validators import (
     luhn_checksum,
     shannon_entropy,
 )
+from tests.detect.test_checksums import CHECKSUM_CASES
 
 CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "luhn": (
@@ -217,6 +218,8 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
 }
+
+CASES.update(CHECKSUM_CASES)
 
 TABLE = [
     pytest.param(name, value, True, id=f"{name}-ok-{i}")

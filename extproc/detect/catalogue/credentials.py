@@ -213,7 +213,9 @@ GENERIC_SECRET = DetectorSpec(
         r"|secret[_.-]?key|client[_.-]?secret|auth[_.-]?token|access[_.-]?token"
         r"|refresh[_.-]?token|private[_.-]?key|credentials?|passphrase|signing[_.-]?key))"
         r"[\"']?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,3}(?P<q>[\"'`]?)"
-        r"(?P<value>[^\s\"'`,;<>]{4,200})(?P=q)(?![^\s\"'`,;<>)\]}])"
+        # Not ending in sentence punctuation or a closing bracket ("key: abc123).").
+        r"(?P<value>[^\s\"'`,;<>&]{3,199}[^\s\"'`,;<>&.:)\]}])(?P=q)"
+        r"(?=[\s\"'`,;<>&.:)\]}]|\Z)"
     ),
     keywords=(
         "password",
@@ -295,12 +297,16 @@ AWS_SESSION_TOKEN = DetectorSpec(
     builtin=True,
 )
 
+# A line break in a .ppk file, or its escaped form inside a JSON string.
+_NL = r"(?:\r?\n|\\r\\n|\\n)"
+
 PUTTY_PRIVATE_KEY = DetectorSpec(
     id="secret/putty_private_key",
     pattern=(
-        r"PuTTY-User-Key-File-[23]:[^\n]{0,80}\r?\n(?:[A-Za-z-]{3,20}:[^\n]{0,200}\r?\n){1,8}"
-        r"(?:[A-Za-z0-9+/=]{1,80}\r?\n){1,64}Private-Lines:[ \t]*[0-9]{1,3}\r?\n"
-        r"(?:[A-Za-z0-9+/=]{1,80}(?:\r?\n|\Z)){1,64}(?:Private-MAC:[ \t]*[0-9a-fA-F]{20,128})?"
+        rf"PuTTY-User-Key-File-[23]:[^\n\\]{{0,80}}{_NL}(?:[A-Za-z-]{{3,20}}:[^\n\\]{{0,200}}{_NL}){{1,8}}"
+        rf"(?:[A-Za-z0-9+/=]{{1,80}}{_NL}){{1,64}}Private-Lines:[ \t]*[0-9]{{1,3}}{_NL}"
+        rf"(?:[A-Za-z0-9+/=]{{1,80}}(?:{_NL}|\Z)){{1,64}}"
+        r"(?:Private-MAC:[ \t]*[0-9a-fA-F]{20,128})?"
     ),
     keywords=("putty-user-key-file-",),
     confidence=0.99,

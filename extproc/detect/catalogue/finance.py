@@ -28,8 +28,8 @@ US_BANK_ROUTING = DetectorSpec(
     confidence=0.3,
     context=("routing", "aba", "rtn", "routing number", "transit", "ach", "wire"),
     context_confidence=0.9,
-    max_len=9,
-    prefilter=r"[0-9]{9}",
+    max_len=40,  # the value, and the reach back to its word
+    prefilter=r"\b(?i:routing|aba|rtn|transit|ach|wire)\b",
     examples=(
         "routing number 011000015",
         "ABA: 076084144, account 12345678",
@@ -43,7 +43,7 @@ US_BANK_ROUTING = DetectorSpec(
 
 SWIFT_BIC = DetectorSpec(
     id="pii/swift_bic",
-    pattern=r"(?<![A-Za-z0-9])[A-Z]{4}[A-Z]{2}[A-Z2-9][A-NP-Z0-9](?:[A-Z0-9]{3})?(?![A-Za-z0-9])",
+    pattern=r"(?<![A-Za-z0-9])[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![A-Za-z0-9])",
     keywords=("swift", "bic"),
     validator="swift_bic",
     confidence=0.3,
@@ -73,7 +73,10 @@ BITCOIN = DetectorSpec(
     context=("bitcoin", "btc", "wallet", "address"),
     context_confidence=0.95,
     max_len=90,
-    prefilter=r"[13][1-9A-HJ-NP-Za-km-z]{25}|bc1[02-9ac-hj-np-z]{8}",
+    prefilter=(
+        r"(?:^|[^A-Za-z0-9])(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|bc1[02-9ac-hj-np-z]{8,87})"
+        r"(?:[^A-Za-z0-9]|$)"
+    ),
     examples=(
         "send to 1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
         "btc: 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",

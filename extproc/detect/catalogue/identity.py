@@ -11,7 +11,7 @@ detector                    validator          format    context  exact  invalid
 ==========================  =================  ========  =======  =====  ==============
 pii/uk_nino                 uk_nino            0.80      0.95     -      -
 pii/ca_sin                  ca_sin             0.30      0.95     0.50   -
-pii/in_aadhaar              in_aadhaar         0.30      0.95     0.50   -
+pii/in_aadhaar              in_aadhaar         0.30      0.97     0.50   -
 pii/in_pan                  in_pan             0.60      0.95     -      -
 pii/br_cpf                  br_cpf             0.30      0.95     0.90   -
 pii/es_dni                  es_dni_nie         0.70      0.95     -      -
@@ -68,8 +68,13 @@ CA_SIN = DetectorSpec(
     context_confidence=0.95,
     exact=r"[0-9]{3}([ -])[0-9]{3}\1[0-9]{3}",
     exact_confidence=0.5,
-    max_len=11,
-    prefilter=r"[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{3}",
+    max_len=40,  # the value, and the reach back to its word
+    # A bare nine-digit run counts only near its word: timestamps and ids in
+    # JSON would otherwise open the gate of every answer.
+    prefilter=(
+        r"[0-9]{3}[ -][0-9]{3}[ -][0-9]{3}"
+        r"|\b(?i:sin|social insurance|assurance sociale|nas)\b"
+    ),
     examples=(
         "SIN: 584 332 282",
         "social insurance number 584332282",
@@ -89,11 +94,12 @@ IN_AADHAAR = DetectorSpec(
     validator="in_aadhaar",
     confidence=0.3,
     context=("aadhaar", "aadhar", "uidai", "uid", "आधार"),
-    context_confidence=0.95,
+    # Above a 12-digit Maestro card's 0.95: after "Aadhaar" it is an Aadhaar.
+    context_confidence=0.97,
     exact=r"[2-9][0-9]{3}([ -])[0-9]{4}\1[0-9]{4}",
     exact_confidence=0.5,
-    max_len=14,
-    prefilter=r"[2-9][0-9]{3}[ -]?[0-9]{4}[ -]?[0-9]{4}",
+    max_len=40,  # the value, and the reach back to its word
+    prefilter=r"[2-9][0-9]{3}[ -][0-9]{4}[ -][0-9]{4}|(?i:aadhaa?r|uidai|\buid\b)|आधार",
     examples=(
         "Aadhaar: 5533 7406 8124",
         "aadhaar no 553374068124",
@@ -138,8 +144,10 @@ BR_CPF = DetectorSpec(
     context_confidence=0.95,
     exact=r"[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}",
     exact_confidence=0.9,
-    max_len=14,
-    prefilter=r"[0-9]{3}\.?[0-9]{3}\.?[0-9]{3}-?[0-9]{2}",
+    max_len=40,  # the value, and the reach back to its word
+    prefilter=(
+        r"[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}|\b(?i:cpf|contribuinte|cadastro de pessoas)\b"
+    ),
     examples=(
         "CPF: 187.244.670-14",
         "cpf 22705952977",
@@ -161,7 +169,7 @@ ES_DNI = DetectorSpec(
     context=("dni", "nie", "nif", "documento", "identidad", "extranjero"),
     context_confidence=0.95,
     max_len=11,
-    prefilter=r"(?:[0-9]{8}|[XYZ]-?[0-9]{7})-?[A-Z]",
+    prefilter=r"(?:^|[^0-9A-Za-z])(?:[0-9]{8}|[XYZ]-?[0-9]{7})-?[A-Z](?:[^0-9A-Za-z]|$)",
     examples=(
         "DNI: 28795075H",
         "NIE X0211787A",
@@ -186,7 +194,10 @@ FR_NIR = DetectorSpec(
     context=("nir", "sécurité sociale", "securite sociale", "sécu", "insee", "carte vitale"),
     context_confidence=0.95,
     max_len=21,
-    prefilter=r"[12] ?[0-9]{2} ?[0-9]{2} ?[0-9AB]{2} ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}",
+    prefilter=(
+        r"(?:^|[^0-9])[12] ?[0-9]{2} ?[0-9]{2} ?[0-9AB]{2} ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}"
+        r"(?:[^0-9]|$)"
+    ),
     examples=(
         "NIR : 1 84 08 15 741 421 66",
         "numéro de sécurité sociale 184081574142166",
@@ -231,8 +242,11 @@ NL_BSN = DetectorSpec(
     confidence=0.3,
     context=("bsn", "burgerservicenummer", "sofinummer", "sofi-nummer", "citizen service"),
     context_confidence=0.9,
-    max_len=11,
-    prefilter=r"[0-9]{4}\.?[0-9]{2}\.?[0-9]{3}",
+    max_len=40,  # the value, and the reach back to its word
+    prefilter=(
+        r"[0-9]{4}\.[0-9]{2}\.[0-9]{3}"
+        r"|\b(?i:bsn|burgerservicenummer|sofi-?nummer|citizen service)\b"
+    ),
     examples=(
         "BSN: 298438677",
         "burgerservicenummer 2984.38.677",
@@ -251,8 +265,8 @@ AU_TFN = DetectorSpec(
     confidence=0.3,
     context=("tfn", "tax file number", "tax file no"),
     context_confidence=0.9,
-    max_len=11,
-    prefilter=r"[0-9]{3} ?[0-9]{3} ?[0-9]{2}",
+    max_len=40,  # the value, and the reach back to its word
+    prefilter=r"\b(?i:tfn|tax file)\b",
     examples=(
         "TFN: 884 289 849",
         "tax file number 884289849",
@@ -272,7 +286,7 @@ US_EIN = DetectorSpec(
     context=("ein", "fein", "employer identification", "employer id", "tax id", "taxpayer id"),
     context_confidence=0.9,
     max_len=10,
-    prefilter=r"[0-9]{2}-[0-9]{7}",
+    prefilter=r"(?:^|[^0-9-])[0-9]{2}-[0-9]{7}(?:[^0-9]|$)",
     examples=(
         "EIN: 12-3456789",
         "employer identification number 04-1234567",
@@ -292,8 +306,8 @@ US_NPI = DetectorSpec(
     confidence=0.3,
     context=("npi", "national provider", "provider id", "prescriber"),
     context_confidence=0.9,
-    max_len=10,
-    prefilter=r"[12][0-9]{9}",
+    max_len=40,  # the value, and the reach back to its word
+    prefilter=r"\b(?i:npi|national provider|provider id|prescriber)\b",
     examples=(
         "NPI: 1697071375",
         "national provider identifier 1234567893",

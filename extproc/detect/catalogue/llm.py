@@ -49,7 +49,7 @@ def _named(names: str, value: str) -> str:
     """``value`` right after one of ``names`` (an assignment, a YAML key, a header)."""
     return (
         rf"(?i:(?<![A-Za-z0-9])(?:{names}))[\"']?[ \t]{{0,3}}(?:[:=]|=>)[ \t]{{0,3}}[\"']?"
-        rf"(?P<value>{value})(?![A-Za-z0-9._-])"
+        rf"(?P<value>{value})(?![A-Za-z0-9_-]|\.[A-Za-z0-9])"
     )
 
 

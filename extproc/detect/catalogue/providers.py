@@ -38,7 +38,7 @@ secret/postman_key          hex_key       0.90      -        0.97   -
 secret/linear_key           high_entropy  0.85      0.95     0.97   -
 secret/notion_token         high_entropy  0.80      0.95     0.97   -
 secret/databricks_token     hex_key       0.85      0.95     0.97   -
-secret/sentry_dsn           hex_key       0.85      0.95     -      -
+secret/sentry_dsn           hex_key       0.95      0.95     -      -
 secret/sentry_token         high_entropy  0.90      -        -      -
 secret/cloudflare_token     random_token             0.85      -        0.95   -
 secret/docker_hub_token     random_token  0.85      0.95     0.97   -
@@ -679,7 +679,8 @@ SENTRY_DSN = DetectorSpec(
     ),
     keywords=("sentry", "dsn", "ingest"),
     validator="hex_key",
-    confidence=0.85,
+    # Above an e-mail's figures: "<key>@o1.ingest.sentry.io" also reads as an address.
+    confidence=0.95,
     context=("sentry", "dsn"),
     context_confidence=0.95,
     max_len=200,
