@@ -113,17 +113,6 @@ def _words(items: tuple[str, ...]) -> str:
     return "|".join(re.escape(i.replace("_", " ")).replace(r"\ ", "[ _]{1,2}") for i in ordered)
 
 
-def _re2_words(items: tuple[str, ...]) -> str:
-    ordered = sorted(set(items), key=len, reverse=True)
-    return "|".join(
-        "".join(
-            "[ _]{1,2}" if c in " _" else c if c.isascii() and c.isalnum() else f"\\x{{{ord(c):x}}}"
-            for c in i
-        )
-        for i in ordered
-    )
-
-
 # What may stand right before a name; each alternative ends where the name starts.
 _TITLE_LEAD = rf"(?<![A-Za-z])(?:{_words(TITLES)})\.?[ \t]{{1,3}}"
 _LABEL_LEAD = rf"(?<![A-Za-z])(?:{_words(LABELS)})[\"']?[ \t]{{0,3}}[:=][ \t]{{0,3}}[\"']?"
@@ -146,16 +135,19 @@ NAME_PATTERN = (
     rf"(?P<value>{_NAME})(?!\w|-\w|['\u2019]\w\w)"
 )
 
-# RE2, a superset of every place NAME_PATTERN can match and rate_name accept.
-_R2_UP, _R2_LO = r"\p{Lu}", r"[\p{Ll}'\x{2019}]"
-NAME_GATE = (
-    rf"{_R2_UP}{_R2_LO}+[ \t]{{1,3}}(?:{_R2_UP}\.[ \t]{{1,3}})?"
-    rf"(?:\p{{Ll}}{{1,4}}[ \t]{{1,3}}){{0,2}}"
-    rf"{_R2_UP}\p{{Ll}}"
-    rf"|\b(?:{_re2_words(TITLES)})\.?[ \t]{{1,3}}{_R2_UP}"
-    rf"|\b(?i:{_re2_words(LABELS)})[\"']?[ \t]{{0,3}}[:=][ \t]{{0,3}}[\"']?{_R2_UP}"
-    rf"|\b(?i:{_re2_words(SALUTATIONS)})[ \t]{{1,3}}{_R2_UP}"
-    rf"|\b(?i:{_re2_words(SIGNOFFS)})[ \t]{{0,3}}[,.!]?[ \t]{{0,3}}\r?\n[ \t]{{0,8}}{_R2_UP}"
+
+def _re2(pattern: str) -> str:
+    """The same pattern for RE2: no lookbehind (a boundary character or the
+    start instead, a superset), ``\\x{...}`` escapes instead of ``\\u``."""
+    return pattern.replace("(?<![A-Za-z])", "(?:^|[^A-Za-z])").replace("\\u2019", "\\x{2019}")
+
+
+# RE2, a superset of every place NAME_PATTERN can match: the same fragments,
+# with explicit Latin ranges (Unicode classes make RE2's automaton larger).
+NAME_GATE = _re2(
+    rf"{_TOKEN}{_LINK}{_TOKEN}"
+    rf"|{_TITLE_LEAD}[{_UP}]"
+    rf"|(?i:{_LABEL_LEAD}|{_SALUTE_LEAD}|{_SIGNOFF_LEAD})[{_UP}]"
 )
 
 _SPLIT = re.compile(rf"{_TOKEN}")

@@ -106,10 +106,10 @@ ADDRESS_PATTERN = rf"(?<![\w.-])(?P<value>{_US_MILITARY}|{_DE}|{_FR}|{_UK}|{_US}
 
 # RE2: a necessary condition of each alternative above.
 ADDRESS_GATE = (
-    rf"[0-9][A-Z]?[ \t]+(?:[A-Z0-9][A-Za-z0-9'.-]*[ \t]+){{1,5}}(?:{_US_SUFFIX})"
+    rf"[ \t](?:{_US_SUFFIX})"
     r"|(?:APO|FPO|DPO)[ \t]+A[AEP][ \t]+[0-9]{5}"
     r"|[A-Z]{1,2}[0-9][0-9A-Z]?[ \t]?[0-9][A-Z]{2}"
-    r"|[0-9]{5}[ \t]+\p{Lu}"
+    r"|[0-9]{5}[ \t]+[A-ZÄÖÜÉÈÀÂÎÔÛÇ]"
 )
 
 _US_TAIL = re.compile(rf"([A-Z]{{2}})[ \t]+({_ZIP})\Z")

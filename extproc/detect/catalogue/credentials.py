@@ -35,6 +35,14 @@ from __future__ import annotations
 
 from extproc.detect.spec import DetectorSpec
 
+# A necessary condition of every value found after a secret's name (here, and
+# in ``providers`` and ``llm``): the name ends in one of these words and an
+# assignment follows. One shared pattern keeps the gate's single pass small.
+ASSIGNMENT_GATE = (
+    r"(?i:key|token|secret|password|passwd|pwd|credentials?|passphrase)[\"']?[ \t]{0,3}"
+    r"(?:[:=]|=>)"
+)
+
 _PW = "Xk9" + "vQ2mLp7rT4wZ"  # an invented password
 _AZ_KEY = (
     "kT3yX8vQ2mLp7rT4wZ9bN6cF1hJ5sD0gA3eR8uI2oP7lK4jH6gF9dS1aZ5xC3vB8nM0qW2eR7tY4uI9oP1aS" + "=="
@@ -238,10 +246,7 @@ GENERIC_SECRET = DetectorSpec(
         "signing_key",
         "signingkey",
     ),
-    gate=(
-        r"(?i:password|passwd|pwd|secret|token|api[_.-]?key|access[_.-]?key|credentials?"
-        r"|passphrase|private[_.-]?key|signing[_.-]?key)[\"']?[ \t]{0,3}(?:[:=]|=>)"
-    ),
+    gate=ASSIGNMENT_GATE,
     scorer="secret_strength",
     confidence=0.8,
     max_len=260,

@@ -31,6 +31,7 @@ from __future__ import annotations
 import random
 import string
 
+from extproc.detect.catalogue.credentials import ASSIGNMENT_GATE
 from extproc.detect.spec import DetectorSpec
 
 _ALNUM = string.ascii_letters + string.digits
@@ -186,6 +187,7 @@ MISTRAL = DetectorSpec(
     id="secret/mistral_api_key",
     pattern=_named(r"mistral[_-]?(?:ai[_-]?)?(?:api[_-]?)?key", r"[A-Za-z0-9]{32}"),
     keywords=("mistral",),
+    gate=ASSIGNMENT_GATE,
     validator="high_entropy",
     confidence=0.9,
     max_len=80,
@@ -201,6 +203,7 @@ COHERE = DetectorSpec(
     id="secret/cohere_api_key",
     pattern=_named(r"cohere[_-]?(?:api[_-]?)?key|co[_-]api[_-]key", r"[A-Za-z0-9]{40}"),
     keywords=("cohere", "co_api_key", "co-api-key"),
+    gate=ASSIGNMENT_GATE,
     validator="high_entropy",
     confidence=0.9,
     max_len=80,
@@ -225,6 +228,7 @@ AZURE_OPENAI = DetectorSpec(
         "azure_cognitive",
         "ocp-apim-subscription-key",
     ),
+    gate=ASSIGNMENT_GATE,
     validator="random_token",
     confidence=0.9,
     max_len=130,
@@ -305,6 +309,7 @@ LLM_API_KEY = DetectorSpec(
         "helicone",
         "aleph",
     ),
+    gate=ASSIGNMENT_GATE,
     validator="random_token",
     confidence=0.85,
     max_len=260,

@@ -60,6 +60,7 @@ from __future__ import annotations
 import random
 import string
 
+from extproc.detect.catalogue.credentials import ASSIGNMENT_GATE
 from extproc.detect.spec import DetectorSpec
 
 _ALNUM = string.ascii_letters + string.digits
@@ -504,6 +505,7 @@ DATADOG = DetectorSpec(
         "ddapikey",
         "ddappkey",
     ),
+    gate=ASSIGNMENT_GATE,
     validator="hex_key",
     confidence=0.9,
     max_len=80,
