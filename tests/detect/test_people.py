@@ -25,8 +25,8 @@ def _found(text: str, detector: str) -> list[tuple[str, float]]:
         ("Dear Margaret Holloway,", "Margaret Holloway", 0.9),  # salutation, known
         ("Please call Dr. Okonkwo today", "Okonkwo", 0.6),  # title, one unknown word
         ("Please call Dr. Ngozi Okonkwo today", "Ngozi Okonkwo", 0.9),  # title, two words
-        ("Name: Zbyszko", "Zbyszko", 0.75),  # label, one unknown word
-        ('{"last_name": "Wrzesniewska"}', "Wrzesniewska", 0.75),
+        ("Name: Zbyszko", "Zbyszko", 0.85),  # label, unknown: its context word lifts 0.75
+        ('{"last_name": "Wrzesniewska"}', "Wrzesniewska", 0.85),
         ("Thanks,\nAmara Nwosu", "Amara Nwosu", 0.9),  # sign-off line
         ("Hi Priya, the build is green", "Priya", 0.6),  # salutation, unknown, comma
         ("I met Michael Thompson there", "Michael Thompson", 0.6),  # bare, both known
