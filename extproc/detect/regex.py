@@ -61,15 +61,34 @@ class CompiledPattern(Protocol):
         """True if the whole of ``text`` matches."""
         ...
 
+    def search(self, text: str) -> bool:
+        """True if the pattern matches somewhere in ``text``."""
+        ...
+
+
+FIRST_GROUP = -1
+"""``group``: the first capture group that matched something (gitleaks' rule
+for a secret when ``secretGroup`` is not set), else the whole match."""
+
+
+def _span(match: re.Match[str] | re2._Match, group: int) -> tuple[int, int]:
+    if group != FIRST_GROUP:
+        return match.span(group)
+    for index in range(1, (match.re.groups or 0) + 1):
+        start, end = match.span(index)
+        if end > start:
+            return start, end
+    return match.span(0)
+
 
 class _PyPattern:
     """A vetted pattern on Python ``re``."""
 
     __slots__ = ("_group", "_regex")
 
-    def __init__(self, regex: re.Pattern[str]) -> None:
+    def __init__(self, regex: re.Pattern[str], group: int | None = None) -> None:
         self._regex = regex
-        self._group = regex.groupindex.get("value", 0)
+        self._group = regex.groupindex.get("value", 0) if group is None else group
 
     @property
     def pattern(self) -> str:
@@ -81,10 +100,15 @@ class _PyPattern:
         group = self._group
         end = len(text) if endpos is None else endpos
         # A list is cheaper than a generator for the many small windows a scan runs.
+        if group == FIRST_GROUP:
+            return iter([_span(m, group) for m in self._regex.finditer(text, pos, end)])
         return iter([match.span(group) for match in self._regex.finditer(text, pos, end)])
 
     def fullmatch(self, text: str) -> bool:
         return self._regex.fullmatch(text) is not None
+
+    def search(self, text: str) -> bool:
+        return self._regex.search(text) is not None
 
 
 class _Re2Pattern:
@@ -92,10 +116,10 @@ class _Re2Pattern:
 
     __slots__ = ("_group", "_regex", "_source")
 
-    def __init__(self, source: str, regex: re2._Regexp) -> None:
+    def __init__(self, source: str, regex: re2._Regexp, group: int | None = None) -> None:
         self._source = source
         self._regex = regex
-        self._group: int = regex.groupindex.get("value", 0)
+        self._group: int = regex.groupindex.get("value", 0) if group is None else group
 
     @property
     def pattern(self) -> str:
@@ -117,7 +141,7 @@ class _Re2Pattern:
             data = piece.encode("ascii")
             start, stop = pos - lo, end - lo
             for match in self._regex.finditer(data, start, stop):
-                s, e = match.span(self._group)
+                s, e = _span(match, self._group)
                 if s >= 0:
                     yield s + lo, e + lo
             return
@@ -130,7 +154,7 @@ class _Re2Pattern:
         # all of them: linear in the window, not per match.
         last_byte, last_char = 0, 0
         for match in self._regex.finditer(data, start, stop):
-            s, e = match.span(self._group)
+            s, e = _span(match, self._group)
             if s < 0:
                 continue
             cs = last_char + len(data[last_byte:s].decode("utf-8"))
@@ -140,6 +164,9 @@ class _Re2Pattern:
 
     def fullmatch(self, text: str) -> bool:
         return self._regex.fullmatch(_utf8(text)) is not None
+
+    def search(self, text: str) -> bool:
+        return self._regex.search(_utf8(text)) is not None
 
 
 def _utf8(text: str) -> bytes:
@@ -194,19 +221,31 @@ def _explain(message: str) -> str:
     return f"invalid pattern: {message}"
 
 
-def compile_pattern(pattern: str, *, builtin: bool, case_sensitive: bool = True) -> CompiledPattern:
+def compile_pattern(
+    pattern: str, *, builtin: bool, case_sensitive: bool = True, group: int | None = None
+) -> CompiledPattern:
     """Compile ``pattern`` once: built-ins on Python ``re``, user patterns on RE2.
 
+    ``group``: which capture group is the value (None: the group named
+    ``value``, else the whole match; ``FIRST_GROUP``: the first that matched).
     Raises ``PatternError`` naming the construct RE2 rejects (never any text).
     """
     if builtin:
         flags = 0 if case_sensitive else re.IGNORECASE
         try:
-            return _PyPattern(re.compile(pattern, flags))
+            compiled = re.compile(pattern, flags)
         except re.error as err:
             raise PatternError(f"invalid pattern: {err.msg} at position {err.pos}") from None
+        _check_group(compiled.groups, group)
+        return _PyPattern(compiled, group)
     try:
         regex = re2.compile(pattern, _re2_options(case_sensitive))
     except re2.error as err:
         raise PatternError(_explain(_message(err))) from None
-    return _Re2Pattern(pattern, regex)
+    _check_group(regex.groups, group)
+    return _Re2Pattern(pattern, regex, group)
+
+
+def _check_group(groups: int, group: int | None) -> None:
+    if group is not None and group > groups:
+        raise PatternError(f"capture group {group} does not exist (the pattern has {groups})")

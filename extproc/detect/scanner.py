@@ -22,7 +22,7 @@ from extproc.detect.prepass import Gate, KeywordIndex, Prefilter, Span, fold, me
 from extproc.detect.regex import CompiledPattern, PatternError, compile_pattern
 from extproc.detect.scorers import SCORERS, Scorer
 from extproc.detect.spec import DetectorSpec
-from extproc.detect.validators import VALIDATORS
+from extproc.detect.validators import VALIDATORS, shannon_entropy
 
 # How far before (and after) a value context words are looked for, in characters.
 CONTEXT_WINDOW = WINDOW
@@ -62,6 +62,7 @@ class _Detector:
     companion: CompiledPattern | None
     spec: DetectorSpec
     scorer: Scorer | None = None
+    allow: tuple[CompiledPattern, ...] = ()
 
     def score(self, ctx: Context, start: int, end: int) -> float | None:
         """Confidence of the value at ``start``..``end``, or None to drop it."""
@@ -87,6 +88,10 @@ class _Detector:
             if not near:
                 return None
         confidence = spec.confidence
+        if spec.min_entropy is not None and shannon_entropy(value) <= spec.min_entropy:
+            return None
+        if self.allow and any(a.search(value) for a in self.allow):
+            return None
         if self.scorer is not None:
             rated = self.scorer(ctx.text, start, end)
             if rated is None:
@@ -252,10 +257,15 @@ def _check(spec: DetectorSpec) -> None:
 
 
 def _compile(
-    spec: DetectorSpec, pattern: str, *, builtin: bool, case_sensitive: bool = True
+    spec: DetectorSpec,
+    pattern: str,
+    *,
+    builtin: bool,
+    case_sensitive: bool = True,
+    group: int | None = None,
 ) -> CompiledPattern:
     try:
-        return compile_pattern(pattern, builtin=builtin, case_sensitive=case_sensitive)
+        return compile_pattern(pattern, builtin=builtin, case_sensitive=case_sensitive, group=group)
     except PatternError as err:
         raise PatternError(f"detector {spec.id}: {err}") from None
 
@@ -491,7 +501,11 @@ def build_scanner(
             _Detector(
                 id=spec.id,
                 pattern=_compile(
-                    spec, spec.pattern, builtin=spec.builtin, case_sensitive=spec.case_sensitive
+                    spec,
+                    spec.pattern,
+                    builtin=spec.builtin,
+                    case_sensitive=spec.case_sensitive,
+                    group=spec.value_group,
                 ),
                 validator=resolve(spec.validator),
                 context=Words(tuple(dict.fromkeys(fold(w) for w in spec.context if w.strip()))),
@@ -527,6 +541,7 @@ def build_scanner(
                 ),
                 spec=spec,
                 scorer=SCORERS[spec.scorer] if spec.scorer is not None else None,
+                allow=tuple(_compile(spec, a, builtin=False) for a in spec.allow),
             )
         )
         for extra in (spec.prefilter, spec.gate):

@@ -83,6 +83,15 @@ class DetectorSpec:
                         (a "Dear" before a name, a password's strength). It
                         takes the place of ``validator`` and ``confidence``;
                         ``exact`` and ``context`` still raise its figure.
+    value_group         which capture group is the value: None (the group
+                        named ``value``, else the whole match), a number, or
+                        ``regex.FIRST_GROUP`` (the first that matched:
+                        gitleaks' rule when ``secretGroup`` is unset).
+    min_entropy         a value whose Shannon entropy (bits per character) is
+                        at most this is dropped (gitleaks' ``entropy``).
+    allow               RE2 patterns: a value one of them matches (anywhere
+                        in it) is dropped (gitleaks' allowlist ``regexes`` and
+                        ``stopwords``).
     negative_context    words that, right before the value (nothing but a few
                         spaces or punctuation between), say it is something
                         else: the match is dropped ("version 1.2.3.0" is no
@@ -114,3 +123,6 @@ class DetectorSpec:
     companion: str | None = None
     negative_window: tuple[str, ...] = ()
     scorer: str | None = None
+    value_group: int | None = None
+    min_entropy: float | None = None
+    allow: tuple[str, ...] = ()

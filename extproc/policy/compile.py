@@ -17,6 +17,7 @@ from extproc.policy.model import (
     Attribution,
     Budget,
     Cap,
+    CustomDetector,
     Direction,
     Limits,
     Match,
@@ -171,6 +172,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     allow = frozenset(policy.allow_values)
     governance, governance_warnings = _governance(policy, resolved)
     warnings = [
+        *policy.notes,
         *_unused(policy, deciding, enabled),
         *_unkeyed(policy, scanner),
         *_allow_warnings(policy, scanner),
@@ -280,14 +282,14 @@ def _unused(policy: Policy, deciding: set[int], enabled: set[str]) -> list[str]:
                     "never decides anything: every detector it names is decided by an earlier rule",
                 )
             )
-    sections = [("custom_detectors", c.spec.id) for c in policy.custom_detectors]
-    sections += [("keyword_lists", k.id) for k in policy.keyword_lists]
-    counts = {"custom_detectors": 0, "keyword_lists": 0}
-    for section, id_ in sections:
-        entry = f"{section}[{counts[section]}]"
-        counts[section] += 1
-        if id_ not in enabled:
-            out.append(policy.at(entry, f"'{id_}' is defined but no rule enables it"))
+    for custom in policy.custom_detectors:
+        if custom.spec.id not in enabled:
+            message = f"'{custom.spec.id}' is defined but no rule enables it"
+            out.append(_at_custom(policy, custom, message))
+    for i, keywords in enumerate(policy.keyword_lists):
+        if keywords.id not in enabled:
+            message = f"'{keywords.id}' is defined but no rule enables it"
+            out.append(policy.at(f"keyword_lists[{i}]", message))
     if policy.hash_key_env is None:
         for i, rule in enumerate(policy.rules):
             if Action.HASH in (rule.request, rule.response):
@@ -306,13 +308,17 @@ def _unkeyed(policy: Policy, scanner: Scanner) -> list[str]:
     """Built-in detectors without keywords are vetted; a custom one is worth a warning."""
     unkeyed = set(scanner.without_keywords)
     return [
-        policy.at(
-            f"custom_detectors[{i}]",
-            f"'{c.spec.id}' has no keywords: its pattern runs over every body",
-        )
-        for i, c in enumerate(policy.custom_detectors)
+        _at_custom(policy, c, f"'{c.spec.id}' has no keywords: its pattern runs over every body")
+        for c in policy.custom_detectors
         if c.spec.id in unkeyed
     ]
+
+
+def _at_custom(policy: Policy, custom: CustomDetector, message: str) -> str:
+    """A message about a custom detector, at its gitleaks rule or its policy entry."""
+    if custom.origin:
+        return f"{custom.origin}: {message}"
+    return policy.at(custom.entry, message)
 
 
 def _allow_warnings(policy: Policy, scanner: Scanner) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import yaml
@@ -10,6 +11,7 @@ from extproc.detect.regex import PatternError, compile_pattern
 from extproc.detect.scanner import build_scanner
 from extproc.detect.spec import DetectorSpec
 from extproc.detect.validators import VALIDATORS
+from extproc.policy.gitleaks import DEFAULT_PREFIX, load_gitleaks
 from extproc.policy.model import CustomDetector, KeywordList
 from extproc.policy.nodes import NodeReader, line_of
 
@@ -30,6 +32,8 @@ CUSTOM_KEYS = {
     "negatives": False,
 }
 KEYWORD_LIST_KEYS = {"id": True, "words": True, "case_sensitive": False, "description": False}
+# An entry that loads a gitleaks configuration instead of defining one detector.
+GITLEAKS_KEYS = {"gitleaks": True, "prefix": False, "confidence": False, "description": False}
 
 _ID_TAIL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
@@ -41,6 +45,59 @@ class DetectorReader(NodeReader):
         super().__init__(source)
         self.defined_ids: set[str] = set()
         self._id_lines: dict[str, int] = {}
+        self.notes: list[str] = []
+        self.includes: list[str] = []
+
+    def custom_detectors(self, node: yaml.Node | None, entry: str) -> tuple[CustomDetector, ...]:
+        """Each entry: one detector, or (``gitleaks: FILE``) every rule of a gitleaks file."""
+        found: list[CustomDetector] = []
+        for sub, item in (self.items(node, entry) or []) if node is not None else []:
+            keys = {k.value for k, _ in item.value} if isinstance(item, yaml.MappingNode) else ()
+            if "gitleaks" in keys:
+                found += self.gitleaks(item, sub)
+            else:
+                detector = self.custom_detector(item, sub)
+                if detector is not None:
+                    found.append(detector)
+        return tuple(found)
+
+    def gitleaks(self, node: yaml.Node, entry: str) -> list[CustomDetector]:
+        """Every rule of a gitleaks TOML file (path relative to the policy file)."""
+        keys = self.mapping(node, entry, GITLEAKS_KEYS)
+        if keys is None or "gitleaks" not in keys:
+            return []
+        name = self.string(keys["gitleaks"], f"{entry}.gitleaks")
+        prefix = self.string(keys["prefix"], f"{entry}.prefix") if "prefix" in keys else None
+        confidence = self._fraction(keys.get("confidence"), f"{entry}.confidence")
+        self.text(keys.get("description"), f"{entry}.description", "")
+        if prefix is not None and not re.fullmatch(r"[A-Za-z0-9_.-]*", prefix):
+            self.error(keys["prefix"], f"{entry}.prefix", "letters, digits, '_', '.' or '-'")
+            return []
+        if name is None:
+            return []
+        path = os.path.join(os.path.dirname(self.source), name)
+        self.includes.append(path)
+        loaded = load_gitleaks(
+            path,
+            DEFAULT_PREFIX if prefix is None else prefix,
+            0.8 if confidence is None else confidence,
+        )
+        where = line_of(keys["gitleaks"])
+        self.errors += [(where, f"{message} (loaded by {entry})") for message in loaded.errors]
+        self.notes += loaded.warnings
+        out = []
+        for rule in loaded.rules:
+            origin = f"{path}:{rule.line}: {rule.spec.id}"
+            if rule.spec.id in self._id_lines:
+                first = self._id_lines[rule.spec.id]
+                self.error_at(
+                    where, entry, f"{origin}: duplicate id (first defined at line {first})"
+                )
+                continue
+            self._id_lines[rule.spec.id] = where
+            self.defined_ids.add(rule.spec.id)
+            out.append(CustomDetector(rule.spec, rule.description, entry=entry, origin=origin))
+        return out
 
     def new_id(self, node: yaml.Node, entry: str, prefix: str) -> str | None:
         """A custom or keyword-list id: ``prefix`` + a safe tail, defined once."""
@@ -120,7 +177,7 @@ class DetectorReader(NodeReader):
             context_confidence=context_confidence,
         )
         self._check_examples(spec, entry)
-        return CustomDetector(spec=spec, description=description)
+        return CustomDetector(spec=spec, description=description, entry=entry)
 
     def _fraction(self, node: yaml.Node | None, entry: str) -> float | None:
         value = self.number(node, entry) if node is not None else None

@@ -130,9 +130,7 @@ class _PolicyReader(GovernanceReader):
         name = self._name(keys.get("name"))
         description = self.text(keys.get("description"), "description", "")
         match = self._match(keys["match"]) if "match" in keys else None
-        custom = self.sections(
-            keys.get("custom_detectors"), "custom_detectors", self.custom_detector
-        )
+        custom = self.custom_detectors(keys.get("custom_detectors"), "custom_detectors")
         lists = self.sections(keys.get("keyword_lists"), "keyword_lists", self.keyword_list)
         known = frozenset(spec.id for spec in BUILTIN) | self.defined_ids
         rules = self.sections(keys.get("rules"), "rules", lambda n, e: self._rule(n, e, known))
@@ -172,6 +170,8 @@ class _PolicyReader(GovernanceReader):
             phone_regions=phone_regions,
             unscanned=unscanned,
             lines=MappingProxyType(dict(self.lines)),
+            notes=tuple(self.notes),
+            includes=tuple(self.includes),
         )
 
     # -- generic pieces ---------------------------------------------------------------

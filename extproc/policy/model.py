@@ -113,8 +113,13 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class CustomDetector:
+    """``entry``: where the policy defines it; ``origin``: for a rule read from
+    a gitleaks file, ``file:line: rules[i]`` (messages name that instead)."""
+
     spec: DetectorSpec
     description: str = ""
+    entry: str = ""
+    origin: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +260,10 @@ class Policy:
     phone_regions: tuple[str, ...] | None = None  # None: extproc.detect.phones.DEFAULT_REGIONS
     unscanned: Unscanned = Unscanned()
     lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    # Warnings found while loading (unsupported gitleaks fields), and the other
+    # files the policy read (a change to one reloads the policy).
+    notes: tuple[str, ...] = ()
+    includes: tuple[str, ...] = ()
 
     def at(self, entry: str, message: str) -> str:
         """``file:line: entry: message`` for the entry (line 1 if it has none)."""

@@ -129,8 +129,9 @@ class PolicyStore:
         """Load ``path`` (file or directory); raises ``PolicyError`` if it is not valid."""
         self.path = path
         self._lock = threading.Lock()
-        self._seen, files, errors = _read(path)
+        _, files, errors = _read(path)
         self._current = _build(path, files, errors)
+        self._seen = _read(path, _includes(self._current))[0]
 
     def current(self) -> PolicySet:
         return self._current
@@ -144,11 +145,13 @@ class PolicyStore:
         """
         with self._lock:
             try:
-                digest, files, errors = _read(self.path)
+                digest, files, errors = _read(self.path, _includes(self._current))
                 if digest == self._seen:
                     return None
                 self._seen = digest
                 candidate = _build(self.path, files, errors)
+                # Files the new set reads (a gitleaks file added or dropped).
+                self._seen = _read(self.path, _includes(candidate))[0]
             except PolicyError as e:
                 return ReloadResult(ok=False, errors=e.errors)
             except Exception as e:  # a reload must never take the server down
@@ -159,8 +162,16 @@ class PolicyStore:
             return ReloadResult(ok=True, warnings=candidate.warnings, policies=candidate.names)
 
 
-def _read(path: str) -> tuple[str, list[tuple[str, bytes]], list[str]]:
-    """(content digest, (file, bytes) pairs, read errors) for everything at ``path``."""
+def _includes(policies: PolicySet) -> tuple[str, ...]:
+    """The other files the policies read (gitleaks rules): their content counts too."""
+    return tuple(sorted({f for p in policies.policies for f in p.parsed.includes}))
+
+
+def _read(
+    path: str, includes: tuple[str, ...] = ()
+) -> tuple[str, list[tuple[str, bytes]], list[str]]:
+    """(content digest, (file, bytes) pairs, read errors) for everything at ``path``;
+    ``includes`` add their content to the digest only."""
     digest = hashlib.sha256()
     files: list[tuple[str, bytes]] = []
     errors: list[str] = []
@@ -178,6 +189,12 @@ def _read(path: str) -> tuple[str, list[tuple[str, bytes]], list[str]]:
             continue
         files.append((file, data))
         digest.update(b"%d:%s:%d:" % (len(file), file.encode(), len(data)) + data)
+    for include in includes:
+        try:
+            with open(include, "rb") as f:
+                digest.update(b"%d:%s:" % (len(include), include.encode()) + f.read())
+        except OSError:
+            digest.update(b"missing:" + include.encode())
     if not files and not errors:
         errors.append(f"{path}: no policy files ({', '.join('*' + s for s in SUFFIXES)})")
     for error in errors:

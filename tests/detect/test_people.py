@@ -90,7 +90,8 @@ FRAGMENTS = st.sampled_from(
         "Thanks,\n", "Anna", "Smith", "O'Brien", "McDonald", "van der ", "Jean-Luc", "Ngozi",
         "Will", "Grace", "Beach", " ", "\n", ", ", ".", "42 ", "221B ", "Main", " Street",
         " St.", " Avenue", " Apt 4", "Springfield, OR 97403", " SW1A 2AA", "10115 Berlin",
-        "Hauptstraße 5", "rue de la Paix", "12, ", "75002 Paris", "APO AE 09123", "PSC 1234, Box 5678",
+        "Hauptstraße 5", "rue de la Paix", "12, ", "75002 Paris", "APO AE 09123",
+        "PSC 1234, Box 5678",
         "É", "ß", "\u2019",
     ]
 )  # fmt: skip

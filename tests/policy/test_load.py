@@ -62,7 +62,7 @@ EXPECTED: dict[str, list[str]] = {
         "{f}:6: rules[0].detectors[1]: unknown detector 'pii/emial' (did you mean 'pii/email'?)"
     ],
     "glob_matches_nothing": [
-        "{f}:4: rules[0].detectors[0]: glob 'pii/passport*' matches no detector"
+        "{f}:4: rules[0].detectors[0]: glob 'pii/driver_licen*' matches no detector"
     ],
     "detectors_not_list": ["{f}:4: rules[0].detectors: expected a list, got a string"],
     "empty_detectors": ["{f}:4: rules[0].detectors: must not be empty"],
