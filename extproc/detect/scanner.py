@@ -19,6 +19,7 @@ from extproc.detect.decode import (
 from extproc.detect.finding import Finding
 from extproc.detect.normalize import normalize
 from extproc.detect.prepass import Gate, KeywordIndex, Prefilter, Span, fold, merge_windows
+from extproc.detect.recognizers import ModelPass, merge
 from extproc.detect.regex import CompiledPattern, PatternError, compile_pattern
 from extproc.detect.scorers import SCORERS, Scorer
 from extproc.detect.spec import DetectorSpec
@@ -344,6 +345,7 @@ class Scanner:
         "_detectors",
         "_gate",
         "_keywords",
+        "_model",
         "_prefilter",
         "_radius",
         "detector_ids",
@@ -355,6 +357,7 @@ class Scanner:
     _detectors: tuple[_Detector, ...]
     _gate: Gate | None
     _keywords: KeywordIndex
+    _model: ModelPass | None
     _prefilter: Prefilter
     _radius: int
     detector_ids: frozenset[str]
@@ -362,9 +365,12 @@ class Scanner:
     specs: tuple[DetectorSpec, ...]
     without_keywords: tuple[str, ...]
 
-    def __init__(self, detectors: Sequence[_Detector], gate: bool = True) -> None:
+    def __init__(
+        self, detectors: Sequence[_Detector], gate: bool = True, model: ModelPass | None = None
+    ) -> None:
         specs = tuple(detector.spec for detector in detectors)
         fields = {
+            "_model": model,
             "_detectors": tuple(detectors),
             # Decoded layers are scanned too: an escape opens the gate, and so
             # does a run that ``layers`` would try as base64 (a long run is
@@ -421,8 +427,13 @@ class Scanner:
         """
         if not text:
             return []
+        collect = None
+        if self._model is not None and not (gate and self.clear(text)):
+            # Started first, so that a model runs while the regex scan does.
+            collect = self._model.start(text, self.detector_ids)
         found = self._scan(text, 0, Budget(), gate)
-        return [Finding(self._detectors[i].id, s, e, c) for c, s, e, i in found]
+        findings = [Finding(self._detectors[i].id, s, e, c) for c, s, e, i in found]
+        return findings if collect is None else merge(findings, collect())
 
     def clear(self, text: str) -> bool:
         """True if scanning ``text`` certainly finds nothing (one pass; False: scan it)."""
@@ -478,12 +489,15 @@ def build_scanner(
     specs: Sequence[DetectorSpec],
     gate: bool = True,
     validators: Mapping[str, Callable[[str], bool]] | None = None,
+    model: ModelPass | None = None,
 ) -> Scanner:
     """Check and compile every detector once; errors name the detector id.
 
     ``gate=False`` builds a scanner that never skips a text (for tests that
     prove the gate changes nothing). ``validators`` replaces entries of the
-    validator table for this scanner (a policy's phone regions).
+    validator table for this scanner (a policy's phone regions). ``model``:
+    recognisers a deployment adds (``extproc.detect.recognizers``), run beside
+    the scan within a budget.
     """
     table = {**VALIDATORS, **(validators or {})}
 
@@ -547,7 +561,7 @@ def build_scanner(
         for extra in (spec.prefilter, spec.gate):
             if extra is not None:
                 _compile(spec, extra, builtin=False)
-    return Scanner(detectors, gate)
+    return Scanner(detectors, gate, model)
 
 
 def keyword_list_spec(id: str, words: Sequence[str], case_sensitive: bool) -> DetectorSpec:

@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 from extproc.detect.catalogue import BUILTIN
 from extproc.detect.phones import phone_validators
+from extproc.detect.recognizers import ModelPass
 from extproc.detect.scanner import Scanner, build_scanner, keyword_list_spec
 from extproc.detect.spec import DetectorSpec
 from extproc.policy.load import PolicyError
@@ -153,8 +154,11 @@ def normalise(value: str) -> str:
     return " ".join(value.split())
 
 
-def compile_policy(policy: Policy) -> CompiledPolicy:
-    """Resolve rules per detector and direction and build the one scanner of the policy."""
+def compile_policy(policy: Policy, model: ModelPass | None = None) -> CompiledPolicy:
+    """Resolve rules per detector and direction and build the one scanner of the policy.
+
+    ``model``: the deployment's model-based recognisers, if any (none by default).
+    """
     specs: dict[str, DetectorSpec] = {spec.id: spec for spec in BUILTIN}
     specs.update((c.spec.id, c.spec) for c in policy.custom_detectors)
     specs.update(
@@ -166,6 +170,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         scanner = build_scanner(
             [spec for id_, spec in specs.items() if id_ in enabled],
             validators=phone_validators(policy.phone_regions) if policy.phone_regions else None,
+            model=model,
         )
     except ValueError as e:
         raise PolicyError([policy.at("rules", f"cannot build the scanner: {e}")]) from None

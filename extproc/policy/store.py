@@ -19,6 +19,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from extproc.detect.recognizers import ModelPass
 from extproc.policy.compile import CompiledPolicy, compile_policy
 from extproc.policy.load import PolicyError, parse_policy
 
@@ -125,12 +126,16 @@ class ReloadResult:
 class PolicyStore:
     """The serving ``PolicySet`` behind one reference; callers take one snapshot per stream."""
 
-    def __init__(self, path: str) -> None:
-        """Load ``path`` (file or directory); raises ``PolicyError`` if it is not valid."""
+    def __init__(self, path: str, model: ModelPass | None = None) -> None:
+        """Load ``path`` (file or directory); raises ``PolicyError`` if it is not valid.
+
+        ``model``: model-based recognisers every policy's scanner runs (none by default).
+        """
         self.path = path
+        self._model = model
         self._lock = threading.Lock()
         _, files, errors = _read(path)
-        self._current = _build(path, files, errors)
+        self._current = _build(path, files, errors, model)
         self._seen = _read(path, _includes(self._current))[0]
 
     def current(self) -> PolicySet:
@@ -149,7 +154,7 @@ class PolicyStore:
                 if digest == self._seen:
                     return None
                 self._seen = digest
-                candidate = _build(self.path, files, errors)
+                candidate = _build(self.path, files, errors, self._model)
                 # Files the new set reads (a gitleaks file added or dropped).
                 self._seen = _read(self.path, _includes(candidate))[0]
             except PolicyError as e:
@@ -202,13 +207,15 @@ def _read(
     return digest.hexdigest(), files, errors
 
 
-def _build(path: str, files: list[tuple[str, bytes]], errors: list[str]) -> PolicySet:
+def _build(
+    path: str, files: list[tuple[str, bytes]], errors: list[str], model: ModelPass | None = None
+) -> PolicySet:
     """Parse and compile every file, collecting all errors before giving up."""
     errors = list(errors)
     compiled = []
     for file, data in files:
         try:
-            compiled.append(compile_policy(parse_policy(data.decode("utf-8"), file)))
+            compiled.append(compile_policy(parse_policy(data.decode("utf-8"), file), model))
         except UnicodeDecodeError:
             errors.append(f"{file}: cannot read: not UTF-8")
         except PolicyError as e:
