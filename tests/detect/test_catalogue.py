@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
 import unicodedata
 from types import ModuleType
 
@@ -172,3 +173,11 @@ def test_confidence_table_in_the_docstring_matches_the_entries(spec: DetectorSpe
         _figure(spec.exact_confidence),
         _figure(spec.invalid_confidence),
     ]
+
+
+def test_the_readme_catalogue_lists_every_detector() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<summary>The catalogue")
+    table = readme[start : readme.index("</details>", start)]
+    rows = {line.split("|")[1].strip().strip("`") for line in table.splitlines() if "| `" in line}
+    assert rows == {spec.id for spec in BUILTIN}
