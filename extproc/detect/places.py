@@ -30,7 +30,8 @@ _US_SUFFIXES = """
     Haven Hollow Inlet Island Isle Key Knoll Lake Land Landing Lndg Light Lock Lodge Mall
     Mews Mission Motorway Mount Mt Neck Orchard Oval Overpass Passage Pine Plain Radial Ramp
     Rapid Rest River Route Rte Shoal Skyway Stravenue Stream Throughway Trace Track
-    Trafficway Tunnel Underpass Union Viaduct Wall Well
+    Trafficway Tunnel Underpass Union Viaduct Wall Well Annex Anx Arcade Bayou Beach Bch Bend
+    Bluff Bottom Branch Crossroad Rue Trailer
     """.split()  # noqa: SIM905 (a word list reads best as words)
 US_STATES = frozenset(
     """
@@ -106,7 +107,7 @@ ADDRESS_PATTERN = rf"(?<![\w.-])(?P<value>{_US_MILITARY}|{_DE}|{_FR}|{_UK}|{_US}
 
 # RE2: a necessary condition of each alternative above.
 ADDRESS_GATE = (
-    rf"[ \t](?:{_US_SUFFIX})"
+    rf"[ \t](?:{_US_SUFFIX})s?\.?(?:[^A-Za-z]|$)"
     r"|(?:APO|FPO|DPO)[ \t]+A[AEP][ \t]+[0-9]{5}"
     r"|[A-Z]{1,2}[0-9][0-9A-Z]?[ \t]?[0-9][A-Z]{2}"
     r"|[0-9]{5}[ \t]+[A-ZÄÖÜÉÈÀÂÎÔÛÇ]"

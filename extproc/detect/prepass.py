@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import ahocorasick
 
-from extproc.detect.regex import PatternError, PatternSet, compile_pattern
+from extproc.detect.regex import SET_MAX_MEM, PatternError, PatternSet, compile_pattern
 from extproc.detect.spec import DetectorSpec
 
 Span = tuple[int, int]
@@ -112,7 +112,11 @@ class Prefilter:
         )
         unique = list(patterns)
         union = "|".join(f"(?:{pattern})" for pattern in unique)
-        self._union = compile_pattern(union, builtin=False) if unique else None
+        # As large as the sets' budget: a union of many pre-filters meets many
+        # automaton states on dense text, and RE2's default cache thrashed.
+        self._union = (
+            compile_pattern(union, builtin=False, max_mem=SET_MAX_MEM) if unique else None
+        )
         self._set = PatternSet(unique) if unique else None
 
     def find(self, text: str) -> dict[str, list[Span]]:

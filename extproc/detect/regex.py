@@ -175,13 +175,22 @@ def _utf8(text: str) -> bytes:
     return _SURROGATE.sub("\ufffd", text).encode("utf-8")
 
 
+SET_MAX_MEM = 64 << 20
+
+
 class PatternSet:
     """Which of several RE2 patterns occur in a text, in one linear pass."""
 
     __slots__ = ("_set",)
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        self._set = re2.Set.SearchSet(_re2_options(True))
+        options = _re2_options(True)
+        # The one pass over every detector's condition meets many automaton
+        # states on token-dense text; at RE2's default budget (8 MiB) its
+        # cache thrashed (0.5 ms per 2 KB). Memory is taken only as states
+        # are built.
+        options.max_mem = SET_MAX_MEM
+        self._set = re2.Set.SearchSet(options)
         for index, pattern in enumerate(patterns):
             try:
                 # Compiled alone first: a set's own error does not say why.
@@ -222,12 +231,18 @@ def _explain(message: str) -> str:
 
 
 def compile_pattern(
-    pattern: str, *, builtin: bool, case_sensitive: bool = True, group: int | None = None
+    pattern: str,
+    *,
+    builtin: bool,
+    case_sensitive: bool = True,
+    group: int | None = None,
+    max_mem: int | None = None,
 ) -> CompiledPattern:
     """Compile ``pattern`` once: built-ins on Python ``re``, user patterns on RE2.
 
     ``group``: which capture group is the value (None: the group named
     ``value``, else the whole match; ``FIRST_GROUP``: the first that matched).
+    ``max_mem``: RE2's memory budget (for unions of many patterns, as sets).
     Raises ``PatternError`` naming the construct RE2 rejects (never any text).
     """
     if builtin:
@@ -238,8 +253,11 @@ def compile_pattern(
             raise PatternError(f"invalid pattern: {err.msg} at position {err.pos}") from None
         _check_group(compiled.groups, group)
         return _PyPattern(compiled, group)
+    options = _re2_options(case_sensitive)
+    if max_mem is not None:
+        options.max_mem = max_mem
     try:
-        regex = re2.compile(pattern, _re2_options(case_sensitive))
+        regex = re2.compile(pattern, options)
     except re2.error as err:
         raise PatternError(_explain(_message(err))) from None
     _check_group(regex.groups, group)

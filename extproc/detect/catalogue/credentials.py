@@ -196,7 +196,7 @@ BEARER_TOKEN = DetectorSpec(
     id="secret/bearer_token",
     pattern=(r"(?i:bearer)[ \t]+(?P<value>[A-Za-z0-9._~+/-]{20,1000}=*)(?![A-Za-z0-9._~+/=-])"),
     keywords=("bearer",),
-    gate=r"(?i:bearer)[ \t]+[A-Za-z0-9._~+/-]{20}",
+    gate=r"(?i:bearer)[ \t]+[A-Za-z0-9._~+/-]{8}",
     validator="random_token",
     confidence=0.75,
     max_len=1020,

@@ -73,10 +73,7 @@ BITCOIN = DetectorSpec(
     context=("bitcoin", "btc", "wallet", "address"),
     context_confidence=0.95,
     max_len=90,
-    prefilter=(
-        r"(?:^|[^A-Za-z0-9])(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|bc1[02-9ac-hj-np-z]{8,87})"
-        r"(?:[^A-Za-z0-9]|$)"
-    ),
+    prefilter=(r"(?:^|[^A-Za-z0-9])(?:[13][1-9A-HJ-NP-Za-km-z]{8}|bc1[02-9ac-hj-np-z]{8})"),
     examples=(
         "send to 1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
         "btc: 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
@@ -94,7 +91,7 @@ ETHEREUM = DetectorSpec(
     id="pii/ethereum_address",
     pattern=r"(?<![A-Za-z0-9])0x[0-9a-fA-F]{40}(?![A-Za-z0-9])",
     keywords=("0x",),
-    gate=r"0x[0-9a-fA-F]{40}",
+    gate=r"0x[0-9a-fA-F]{8}",
     validator="ethereum_address",
     confidence=0.6,
     context=("eth", "ethereum", "wallet", "address", "erc20", "metamask"),

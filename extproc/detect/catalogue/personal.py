@@ -14,10 +14,13 @@ pii/passport_number         -               0.30      0.85     -      -
 ==========================  ==============  ========  =======  =====  ==============
 
 For a scorer the "format" figure is replaced by the scorer's own tier:
-``pii/name`` 0.9 after a title, a label or field name, a sign-off or a
-salutation with a known name, 0.75 for an unknown single word after a label,
-0.6 for a bare known given name + known surname, 0.45 when one half is weaker;
-``pii/address`` 0.85 complete with a valid postal code, 0.6 for a US street
+``pii/name`` 0.9 after a title, a label or field name, a sign-off, or a
+salutation with two words or a known name; 0.85 a known given name alone
+after a salutation; 0.75 one unknown word after a label, 0.6 after a title
+or a salutation; bare (no such word before it): 0.6 a known given name and
+a known surname, 0.5 a given name that is also an English word and a
+surname that is not, 0.45 a plain given name and an unknown last word.
+``pii/address`` 0.85 complete with a valid postal code, 0.6 a US street
 line alone. "context" raises either to its figure when a word such as
 "patient" or "ship to" comes before the value.
 
