@@ -392,7 +392,14 @@ class More:
             "pii/date_of_birth": v("pii/date_of_birth", self._birth),
             "pii/passport_number": v(
                 "pii/passport_number",
-                lambda: p([c(DIGITS, 9), "C" + c(UPNUM, 8), c(DIGITS, 2) + c(UPNUM, 7)]),
+                # German ones: C, then letters and digits (at least one digit).
+                lambda: p(
+                    [
+                        c(DIGITS, 9),
+                        "C" + c(UPNUM, 4) + c(DIGITS, 1) + c(UPNUM, 3),
+                        c(DIGITS, 2) + c(UPNUM, 7),
+                    ]
+                ),
             ),
         }
 

@@ -103,7 +103,7 @@ def strength(value: str) -> float | None:
         return None
     if len(stripped) < 8 or stripped.lower() in _WEAK:
         return 0.3
-    if _PERCENT.search(stripped):
+    if len(_PERCENT.findall(stripped)) > 1:
         return None  # URL-encoded: the decoded layer rates the value itself
     if _encoded_text(stripped):
         # base64 of readable text: an encoded value whose own detector (run on

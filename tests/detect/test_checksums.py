@@ -75,6 +75,7 @@ CHECKSUM_CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("os.environ.get('X')", None),
         ("settings.SECRET_KEY", None),
         ("%73%65%63%72%65%74", None),  # URL-encoded: the decoded layer decides
+        ("1WYKRJ%DA7AR-YL9MK", 0.8),  # one "%" followed by hex is just a character
         ("changeme", 0.3),
         ("abc12", 0.3),
         ("Summer2024!", 0.55),

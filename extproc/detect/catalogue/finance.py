@@ -29,7 +29,7 @@ US_BANK_ROUTING = DetectorSpec(
     context=("routing", "aba", "rtn", "routing number", "transit", "ach", "wire"),
     context_confidence=0.9,
     max_len=40,  # the value, and the reach back to its word
-    prefilter=r"\b(?i:routing|aba|rtn|transit|ach|wire)\b",
+    prefilter=r"(?:^|[^A-Za-z])(?i:routing|aba|rtn|transit|ach|wire)(?:[^A-Za-z]|$)",
     examples=(
         "routing number 011000015",
         "ABA: 076084144, account 12345678",

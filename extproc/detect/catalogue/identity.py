@@ -73,7 +73,7 @@ CA_SIN = DetectorSpec(
     # JSON would otherwise open the gate of every answer.
     prefilter=(
         r"[0-9]{3}[ -][0-9]{3}[ -][0-9]{3}"
-        r"|\b(?i:sin|social insurance|assurance sociale|nas)\b"
+        r"|(?:^|[^A-Za-z])(?i:sin|social insurance|assurance sociale|nas)(?:[^A-Za-z]|$)"
     ),
     examples=(
         "SIN: 584 332 282",
@@ -99,7 +99,10 @@ IN_AADHAAR = DetectorSpec(
     exact=r"[2-9][0-9]{3}([ -])[0-9]{4}\1[0-9]{4}",
     exact_confidence=0.5,
     max_len=40,  # the value, and the reach back to its word
-    prefilter=r"[2-9][0-9]{3}[ -][0-9]{4}[ -][0-9]{4}|(?i:aadhaa?r|uidai|\buid\b)|आधार",
+    prefilter=(
+        r"[2-9][0-9]{3}[ -][0-9]{4}[ -][0-9]{4}|(?i:aadhaa?r|uidai)|आधार"
+        r"|(?:^|[^A-Za-z])(?i:uid)(?:[^A-Za-z]|$)"
+    ),
     examples=(
         "Aadhaar: 5533 7406 8124",
         "aadhaar no 553374068124",
@@ -146,7 +149,8 @@ BR_CPF = DetectorSpec(
     exact_confidence=0.9,
     max_len=40,  # the value, and the reach back to its word
     prefilter=(
-        r"[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}|\b(?i:cpf|contribuinte|cadastro de pessoas)\b"
+        r"[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}"
+        r"|(?:^|[^A-Za-z])(?i:cpf|contribuinte|cadastro de pessoas)(?:[^A-Za-z]|$)"
     ),
     examples=(
         "CPF: 187.244.670-14",
@@ -245,7 +249,7 @@ NL_BSN = DetectorSpec(
     max_len=40,  # the value, and the reach back to its word
     prefilter=(
         r"[0-9]{4}\.[0-9]{2}\.[0-9]{3}"
-        r"|\b(?i:bsn|burgerservicenummer|sofi-?nummer|citizen service)\b"
+        r"|(?:^|[^A-Za-z])(?i:bsn|burgerservicenummer|sofi-?nummer|citizen service)(?:[^A-Za-z]|$)"
     ),
     examples=(
         "BSN: 298438677",
@@ -266,7 +270,7 @@ AU_TFN = DetectorSpec(
     context=("tfn", "tax file number", "tax file no"),
     context_confidence=0.9,
     max_len=40,  # the value, and the reach back to its word
-    prefilter=r"\b(?i:tfn|tax file)\b",
+    prefilter=r"(?:^|[^A-Za-z])(?i:tfn|tax file)(?:[^A-Za-z]|$)",
     examples=(
         "TFN: 884 289 849",
         "tax file number 884289849",
@@ -307,7 +311,7 @@ US_NPI = DetectorSpec(
     context=("npi", "national provider", "provider id", "prescriber"),
     context_confidence=0.9,
     max_len=40,  # the value, and the reach back to its word
-    prefilter=r"\b(?i:npi|national provider|provider id|prescriber)\b",
+    prefilter=r"(?:^|[^A-Za-z])(?i:npi|national provider|provider id|prescriber)(?:[^A-Za-z]|$)",
     examples=(
         "NPI: 1697071375",
         "national provider identifier 1234567893",
