@@ -144,7 +144,8 @@ def test_the_stack_answers_what_the_banner_promises_and_stops_on_sigterm(
         assert "streams" in commands[3][0]
         answer = sse_text(stream.text)
         assert answer.startswith("Customer record:")
-        assert answer.count("[REDACTED:") == 3
+        assert answer.count("[REDACTED:") == 4  # the name, the e-mail, the phone, the card
+        assert "[REDACTED:pii/name]" in answer
         for value in VALUES:
             assert value not in stream.text
         stop_and_check(run, signal.SIGTERM)
