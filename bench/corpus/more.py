@@ -22,7 +22,7 @@ from Crypto.Hash import keccak
 from faker import Faker
 from stdnum import verhoeff
 
-from bench.corpus.values import ALNUM, B64, B64URL, Value
+from bench.corpus.values import ALNUM, B64URL, Value
 
 if TYPE_CHECKING:
     from bench.corpus.values import Draw
@@ -258,9 +258,6 @@ class More:
             "secret/bearer_token": lambda: self._inner(
                 "secret/bearer_token", "Bearer ", c(B64URL, p([32, 40, 64])), ""
             ),
-            "secret/aws_session_token": v(
-                "secret/aws_session_token", lambda: "IQoJb3JpZ2luX2Vj" + c(B64, 300)
-            ),
             "secret/url_password": self._url_password,
             "secret/connection_password": self._connection_password,
             "secret/azure_account_key": self._azure_key,
@@ -495,7 +492,6 @@ MORE_LEADS: dict[str, Pairs] = {
     "secret/generic_secret": (["password:", "DB_PASSWORD=", "client_secret =", "passwd:"], []),
     "secret/basic_auth": (["Authorization:", "-H 'Authorization:"], ["with", "header"]),
     "secret/bearer_token": (["Authorization:", "-H 'Authorization:"], ["with", "header"]),
-    "secret/aws_session_token": (["aws_session_token =", "AWS_SESSION_TOKEN="], []),
     "secret/url_password": (["DATABASE_URL=", "connect with", "dsn:"], ["use", "here:", "try"]),
     "secret/connection_password": (["connection string:", "ConnectionString="], ["use", "here:"]),
     "secret/azure_account_key": (["AZURE_STORAGE_CONNECTION_STRING="], ["use", "here:"]),
@@ -539,7 +535,6 @@ MORE_KEYS: dict[str, Pairs] = {
     "secret/generic_secret": (["password", "db_password", "client_secret", "api_token"], []),
     "secret/basic_auth": (["Authorization", "authorization"], ["auth", "header"]),
     "secret/bearer_token": (["Authorization", "authorization"], ["auth", "header"]),
-    "secret/aws_session_token": (["aws_session_token", "SessionToken"], []),
     "secret/url_password": (["database_url", "dsn"], ["url", "uri"]),
     "secret/connection_password": (["connection_string"], ["conn", "target"]),
     "secret/azure_account_key": (["storage_connection_string"], ["conn", "target"]),

@@ -114,9 +114,7 @@ class Prefilter:
         union = "|".join(f"(?:{pattern})" for pattern in unique)
         # As large as the sets' budget: a union of many pre-filters meets many
         # automaton states on dense text, and RE2's default cache thrashed.
-        self._union = (
-            compile_pattern(union, builtin=False, max_mem=SET_MAX_MEM) if unique else None
-        )
+        self._union = compile_pattern(union, builtin=False, max_mem=SET_MAX_MEM) if unique else None
         self._set = PatternSet(unique) if unique else None
 
     def find(self, text: str) -> dict[str, list[Span]]:

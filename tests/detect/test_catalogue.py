@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from pathlib import Path
 import unicodedata
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -41,7 +41,7 @@ CLASSIC_IDS = {
 FAMILY_IDS = {
     "providers": 40,
     "llm": 12,
-    "credentials": 11,
+    "credentials": 10,
     "identity": 13,
     "finance": 4,
     "personal": 4,

@@ -16,7 +16,6 @@ secret/azure_sas_token      -                0.95      -        -      -
 secret/basic_auth           basic_auth       0.95      -        -      -
 secret/bearer_token         random_token     0.75      -        -      -
 secret/generic_secret       secret_strength  0.80      -        -      -
-secret/aws_session_token    random_token     0.90      -        0.95   -
 secret/putty_private_key    -                0.99      -        -      -
 secret/jwk_private_key      random_token     0.95      -        -      -
 secret/xml_private_key      -                0.99      -        -      -
@@ -51,11 +50,6 @@ _SAS_SIG = "sig=" + "Jq8n2vKx%2B4LmT9pQr7sW1yZ3bC5dF6gH8jK0lN2mP4%3D"
 _BASIC = "QWxhZGRpbjpvcGVuIHNlc2FtZQ" + "=="  # "Aladdin:open sesame", RFC 7617's example
 _BASIC_2 = "ZGVwbG95OlhrOXZRMm1McDdyVDR3Wg" + "=="  # deploy:Xk9vQ2mLp7rT4wZ
 _BEARER = "Qm9vLXRva2VuLWJvZHk" + "tN2Y4ZzlBQkNERUY1dTZ2N3c4"
-_SESSION = (
-    "IQoJb3JpZ2luX2Vj"
-    + "EHsaCXVzLWVhc3QtMSJHMEUCIQD3kX9vQ2mLp7rT4wZ9bN6cF1hJ5sD0gA3eR8uI2oP7lKwIgJ4hG6fD9sA1zX5cV3b"
-    + "N8mQ0wE2rT7yU4iO9pA1sD6fG8hJ0kL2zX4cV6bN8mQ1wE3rT5yU7iO9pA2sD4fG6hJ8kL0zX2cV4bN6mQ8wE0rT2yU"
-)
 _PPK_BODY = "AAAAB3NzaC1yc2EAAAADAQABAAABAQC" + "7kX9vQ2mLp7rT4wZ9bN6cF1hJ5sD0gA3eR8uI2oP7lK"
 _PPK_PRIV = "AAABAQCvQ2mLp7rT4wZ9bN6cF1hJ5sD0" + "gA3eR8uI2oP7lK4jH6gF9dS1aZ5xC3vB8nM0qW2eR7tY"
 _JWK_D = "X9vQ2mLp7rT4wZ9bN6cF1hJ5sD0gA3eR8uI2oP7lK4jH" + "6gF9dS1aZ5xC3vB8nM0qW2eR7tY4u"
@@ -269,39 +263,6 @@ GENERIC_SECRET = DetectorSpec(
     builtin=True,
 )
 
-AWS_SESSION_TOKEN = DetectorSpec(
-    id="secret/aws_session_token",
-    pattern=(
-        r"(?:(?i:aws[_-]?session[_-]?token|sessiontoken|session_token|x-amz-security-token)"
-        r"[\"']?[ \t]{0,4}(?:[:=]|=>)?[ \t]{0,4}[\"']?"
-        r"|(?<![A-Za-z0-9/+=])(?=FwoGZXIvYXdzE|IQoJb3JpZ2luX2Vj))"
-        r"(?P<value>[A-Za-z0-9/+=]{100,2000})(?![A-Za-z0-9/+=])"
-    ),
-    keywords=(
-        "session_token",
-        "sessiontoken",
-        "session-token",
-        "security-token",
-        "fwogzxivyxdze",
-        "iqojb3jpz2lux2vj",
-    ),
-    validator="random_token",
-    confidence=0.9,
-    exact=r"(?:FwoGZXIvYXdzE|IQoJb3JpZ2luX2Vj)[A-Za-z0-9/+=]+",
-    exact_confidence=0.95,
-    max_len=2100,
-    examples=(
-        f"aws_session_token = {_SESSION}",
-        f'"SessionToken": "{_SESSION[16:]}"',
-        f"token {_SESSION} expires soon",
-    ),
-    negatives=(
-        "aws_session_token = <session token>",
-        "aws_session_token = " + "A" * 120,
-    ),
-    builtin=True,
-)
-
 # A line break in a .ppk file, or its escaped form inside a JSON string.
 _NL = r"(?:\r?\n|\\r\\n|\\n)"
 
@@ -380,7 +341,6 @@ CREDENTIALS: tuple[DetectorSpec, ...] = (
     BASIC_AUTH,
     BEARER_TOKEN,
     GENERIC_SECRET,
-    AWS_SESSION_TOKEN,
     PUTTY_PRIVATE_KEY,
     JWK_PRIVATE_KEY,
     XML_PRIVATE_KEY,

@@ -10,7 +10,7 @@ fiscale, MBI) or a strong check (NIR) stand on their own.
 detector                    validator          format    context  exact  invalid+ctx
 ==========================  =================  ========  =======  =====  ==============
 pii/uk_nino                 uk_nino            0.80      0.95     -      -
-pii/ca_sin                  ca_sin             0.30      0.95     0.50   -
+pii/ca_sin                  ca_sin             0.30      0.97     0.50   -
 pii/in_aadhaar              in_aadhaar         0.30      0.97     0.50   -
 pii/in_pan                  in_pan             0.60      0.95     -      -
 pii/br_cpf                  br_cpf             0.30      0.95     0.90   -
@@ -65,7 +65,8 @@ CA_SIN = DetectorSpec(
     validator="ca_sin",
     confidence=0.3,
     context=("sin", "social insurance", "nas", "assurance sociale", "sin number", "sin no"),
-    context_confidence=0.95,
+    # Above an SSN's 0.95 after "social": "social insurance" says Canadian.
+    context_confidence=0.97,
     exact=r"[0-9]{3}([ -])[0-9]{3}\1[0-9]{3}",
     exact_confidence=0.5,
     max_len=40,  # the value, and the reach back to its word
