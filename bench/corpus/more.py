@@ -569,8 +569,9 @@ TOKEN_KEYS: Pairs = (["token", "api_key", "secret"], ["key", "value"])
 MULTILINE_MORE = {"secret/putty_private_key"}
 
 
-# EIN prefixes the IRS never assigned.
-_NO_EIN_PREFIX = ["07", "08", "09", "17", "18", "19", "28", "29", "49", "69", "70", "78", "79"]
+# EIN prefixes the IRS never assigned (none with a leading 0: "07-1234567" also
+# reads as a national phone number).
+NO_EIN_PREFIX = ["17", "18", "19", "28", "29", "49", "69", "70", "78", "79", "89", "96", "97"]
 
 
 def more_negatives(draw: Draw) -> list[Callable[[], tuple[str, str]]]:
@@ -591,7 +592,7 @@ def more_negatives(draw: Draw) -> list[Callable[[], tuple[str, str]]]:
         ),
         lambda: ("sha", "0x" + c(HEX, 64)),
         lambda: ("NINO", p(["QQ 12 34 56 C", "ZZ 91 41 77 T"])),
-        lambda: ("EIN", p(_NO_EIN_PREFIX) + "-" + c(DIGITS, 7)),
+        lambda: ("EIN", p(NO_EIN_PREFIX) + "-" + c(DIGITS, 7)),
         lambda: ("SWIFT", p(["PASSWORD", "DEVELOPER", "SECURITY"])),
         lambda: (
             "born in",

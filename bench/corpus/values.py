@@ -338,10 +338,11 @@ class Draw:
             ),
             lambda: ("zip", f"{rng.randrange(10000, 99999)}-{rng.randrange(1000, 9999)}"),
             # Prefixes the IRS never assigned: EIN-shaped, no EIN (a valid one after
-            # "EIN" is one, and pii/us_ein reports it).
+            # "EIN" is one, and pii/us_ein reports it; none with a leading 0,
+            # which reads as a national phone number).
             lambda: (
                 "EIN",
-                f"{self.pick(['07', '08', '09', '17', '18', '19', '28', '29', '49', '69', '70'])}"
+                f"{self.pick(['17', '18', '19', '28', '29', '49', '69', '70', '78', '79'])}"
                 f"-{rng.randrange(1000000, 9999999)}",
             ),
             lambda: ("tracking", "1Z" + self.chars(string.ascii_uppercase + string.digits, 16)),
