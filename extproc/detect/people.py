@@ -190,7 +190,7 @@ NAME_GATE = _re2(
 )
 
 _SPLIT = re.compile(rf"{_TOKEN}")
-_LOOKBACK = 64
+_LOOKBACK = 48  # the longest lead (a sign-off line) and the word before a label
 
 
 def _known(token: str, names: frozenset[str]) -> bool:
