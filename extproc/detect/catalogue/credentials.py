@@ -210,7 +210,9 @@ BEARER_TOKEN = DetectorSpec(
 GENERIC_SECRET = DetectorSpec(
     id="secret/generic_secret",
     pattern=(
-        r"(?i:(?<![A-Za-z0-9])(?:[A-Za-z0-9]+[_.-])*"
+        # The name's last word, at a word start (DB_PASSWORD, client_secret):
+        # matching the whole name from its start made every word a backtrack.
+        r"(?i:(?<![A-Za-z0-9])(?=[pstacr])"
         r"(?:password|passwd|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key"
         r"|secret[_.-]?key|client[_.-]?secret|auth[_.-]?token|access[_.-]?token"
         r"|refresh[_.-]?token|private[_.-]?key|credentials?|passphrase|signing[_.-]?key))"
