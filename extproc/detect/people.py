@@ -195,6 +195,15 @@ NAME_GATE = _re2(
     rf"|(?i:{_LABEL_LEAD}|{_SALUTE_LEAD}|{_SIGNOFF_LEAD})[{_UP}]"
 )
 
+# Where to run the pattern once the gate is open: a capitalised pair or a lead
+# (without the gate's 5,000 given names: a union that must report positions
+# pays for each branch, the gate only asks whether any matches).
+NAME_WINDOWS = _re2(
+    rf"[{_UP}][{_LO}]+{_LINK}[{_UP}]"
+    rf"|{_TITLE_LEAD}[{_UP}]"
+    rf"|(?i:{_LABEL_LEAD}|{_SALUTE_LEAD}|{_SIGNOFF_LEAD})[{_UP}]"
+)
+
 _SPLIT = re.compile(rf"{_TOKEN}")
 _LOOKBACK = 48  # the longest lead (a sign-off line) and the word before a label
 

@@ -30,7 +30,7 @@ Sample values are Faker-style inventions, not real people or places.
 from __future__ import annotations
 
 from extproc.detect.people import CONTEXT as NAME_CONTEXT
-from extproc.detect.people import NAME_GATE, NAME_PATTERN
+from extproc.detect.people import NAME_GATE, NAME_PATTERN, NAME_WINDOWS
 from extproc.detect.places import ADDRESS_GATE, ADDRESS_PATTERN
 from extproc.detect.spec import DetectorSpec
 
@@ -43,10 +43,10 @@ NAME = DetectorSpec(
     context_confidence=0.85,
     max_len=120,
     # The gate asks the rich condition (a listed given name before a capital,
-    # or a lead); the windows come from any capitalised word: the rich pattern
-    # in the pre-filter union, which must report positions, cost 10x its pass.
+    # or a lead); the windows, a capitalised pair or a lead (the given names in
+    # the pre-filter union, which must report positions, doubled its cost).
     gate=NAME_GATE,
-    prefilter=r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž]",
+    prefilter=NAME_WINDOWS,
     examples=(
         "Dear Margaret Holloway, thank you for your letter.",
         "Patient: Oluwaseun Adeyemi, 54, presented with chest pain",
