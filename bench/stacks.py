@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from extproc.demo.upstream import openai_json
+from extproc.demo.model import openai_json
 from harness import stack
 from harness.stack import (
     EXT_PROC_FILTER,

@@ -20,7 +20,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extproc.demo.upstream import Reply, openai_sse  # noqa: E402
+from extproc.demo.model import Reply, openai_sse  # noqa: E402
 from harness.stack import (  # noqa: E402
     EXT_PROC_FILTER,
     Stack,

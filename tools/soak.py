@@ -20,7 +20,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extproc.demo.upstream import Received, Reply, openai_json, openai_sse  # noqa: E402
+from extproc.demo.model import Received, Reply, openai_json, openai_sse  # noqa: E402
 from harness.stack import Stack, running_stack  # noqa: E402
 
 CARD = "4111 1111 1111 1111"

@@ -19,9 +19,8 @@ from typing import Any
 
 import pytest
 
-from extproc.demo.upstream import (
+from extproc.demo.model import (
     CUSTOMER_RECORD,
-    DemoUpstream,
     Received,
     Reply,
     anthropic_sse,
@@ -29,6 +28,7 @@ from extproc.demo.upstream import (
     openai_sse,
     split_words,
 )
+from extproc.demo.upstream import DemoUpstream
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 5.0

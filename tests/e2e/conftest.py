@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from extproc.demo.upstream import Reply, openai_json
+from extproc.demo.model import Reply, openai_json
 from harness.stack import Stack, envoy_stat, running_stack
 
 HERE = Path(__file__).parent

@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from extproc.demo.upstream import Received, Reply
+from extproc.demo.model import Received, Reply
 from harness.stack import Stack
 from tests.e2e.conftest import DATA, StackFor, answer_json, chat, post, sent_json
 from tests.values import CARD, EMAIL, GITHUB_TOKEN, SSN

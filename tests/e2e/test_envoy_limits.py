@@ -24,7 +24,8 @@ import httpx
 import openai
 import pytest
 
-from extproc.demo.upstream import SSE_HEADERS, DemoUpstream, Received, Reply, openai_sse
+from extproc.demo.model import SSE_HEADERS, Received, Reply, openai_sse
+from extproc.demo.upstream import DemoUpstream
 from harness.stack import Process, free_port, render_envoy_config, start_envoy, start_server
 from tests.e2e.conftest import chat
 from tests.values import EMAIL, GITHUB_TOKEN

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from extproc.demo.upstream import Reply, openai_json, openai_sse
+from extproc.demo.model import Reply, openai_json, openai_sse
 from harness.stack import ROOT, Stack
 from tests.e2e.conftest import StackFor, chat, post, sent_json
 from tests.e2e.test_streaming import openai_text, stream

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from extproc.app import inspector_factory
-from extproc.demo.upstream import Reply, openai_sse
+from extproc.demo.model import Reply, openai_sse
 from extproc.recording import Recorder
 from extproc.settings import Settings
 from extproc.wire.server import build_server

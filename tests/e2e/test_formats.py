@@ -174,7 +174,7 @@ def test_responses_api_items_are_their_own(stack: Stack, openai_client: Any, see
 def test_anthropic_messages(stack: Stack, seed: int) -> None:
     import anthropic
 
-    from extproc.demo.upstream import anthropic_sse
+    from extproc.demo.model import anthropic_sse
 
     serve(stack, anthropic_sse(WORDS), SSE, seed)
     client = anthropic.Anthropic(base_url=stack.url, api_key="test", max_retries=0)

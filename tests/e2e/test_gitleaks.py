@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from extproc.demo.upstream import Reply, openai_json
+from extproc.demo.model import Reply, openai_json
 from harness.stack import Stack, running_stack
 from tests.gitleaks_cases import POLICY, QUIET, SAMPLES
 

@@ -15,7 +15,8 @@ import httpx
 import pytest
 import redis
 
-from extproc.demo.upstream import DemoUpstream, Reply, openai_json, openai_sse
+from extproc.demo.model import Reply, openai_json, openai_sse
+from extproc.demo.upstream import DemoUpstream
 from extproc.govern.keys import Hasher
 from harness.redis import RedisServer, require_redis, running_redis
 from harness.stack import (

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from extproc.demo.upstream import Received, Reply
+from extproc.demo.model import Received, Reply
 from harness.stack import Stack
 from tests.e2e.conftest import CHAT_PATH, StackFor, assert_processor_healthy
 from tests.values import CARD

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from extproc.demo.upstream import Received, Reply
+from extproc.demo.model import Received, Reply
 from harness.stack import Stack, envoy_stat, running_stack
 from tests.e2e.conftest import assert_processor_healthy
 

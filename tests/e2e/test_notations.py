@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from extproc.demo.upstream import Reply, openai_sse
+from extproc.demo.model import Reply, openai_sse
 from harness.stack import Stack
 from tests.e2e.conftest import StackFor, chat, post, sent_json
 

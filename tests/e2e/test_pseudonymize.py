@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from extproc.demo.upstream import Received, Reply, openai_json, openai_sse
+from extproc.demo.model import Received, Reply, openai_json, openai_sse
 from harness.stack import Stack
 from tests.e2e.conftest import CHAT_PATH, DATA, StackFor, chat, post, sent_json
 from tests.e2e.test_streaming import data_events, openai_text

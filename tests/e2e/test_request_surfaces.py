@@ -12,7 +12,7 @@ import httpx
 import multipart
 import pytest
 
-from extproc.demo.upstream import Reply, openai_json
+from extproc.demo.model import Reply, openai_json
 from harness.stack import ROOT, Stack
 from tests.e2e.conftest import CHAT_PATH, StackFor, assert_processor_healthy, chat
 from tests.values import CARD, EMAIL, GITHUB_TOKEN, OTHER_EMAIL

@@ -9,7 +9,7 @@ import random
 import httpx
 import pytest
 
-from extproc.demo.upstream import Reply, anthropic_sse, openai_sse
+from extproc.demo.model import Reply, anthropic_sse, openai_sse
 from harness.stack import Stack
 from tests.e2e.conftest import CHAT_PATH, DATA, StackFor, assert_processor_healthy, chat, post
 
@@ -178,7 +178,7 @@ def gzip_reply(body: bytes, content_type: str, chunks: int = 1) -> Reply:
 
 
 def test_gzip_json_answer_is_decoded_and_redacted(stack: Stack) -> None:
-    from extproc.demo.upstream import openai_json
+    from extproc.demo.model import openai_json
 
     ssn, email = "536-22-" + "8214", "jane.doe@" + "contoso.org"
     body = openai_json(f"SSN {ssn}, mail {email}.")
@@ -257,7 +257,7 @@ def test_block_mid_stream_ends_with_error_event(blocking: Stack) -> None:
 
 
 def test_block_buffered_answer_is_403(blocking: Stack) -> None:
-    from extproc.demo.upstream import openai_json
+    from extproc.demo.model import openai_json
 
     body = openai_json("the token is ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8")
     blocking.upstream.script = lambda _r: Reply(

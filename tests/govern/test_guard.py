@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from extproc.demo.upstream import openai_json, openai_sse
+from extproc.demo.model import openai_json, openai_sse
 from extproc.dlp import DlpInspector
 from extproc.exchange import REQUEST, RESPONSE, BodyMode, Exchange, Reply
 from extproc.govern.budgets import BudgetUnavailable, Charge, MemoryBudgets, Outcome

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from extproc.demo.upstream import anthropic_sse, openai_sse
+from extproc.demo.model import anthropic_sse, openai_sse
 from extproc.detect.finding import Finding
 from extproc.policy.model import Action
 from extproc.rewrite.holdback import Holdback, Inspected

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from extproc.demo.upstream import Reply, openai_sse, split_words
+from extproc.demo.model import Reply, openai_sse, split_words
 from harness.stack import Stack, running_stack, wait_for
 from tests.e2e.conftest import DATA, chat
 from tests.e2e.conftest import answer_json as answer_with
