@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from extproc.detect.catalogue import BUILTIN
+from extproc.detect.catalogue.checks import CHECK_IDS, FORMAT, LANGUAGE
 from extproc.detect.phones import phone_validators
 from extproc.detect.recognizers import ModelPass
 from extproc.detect.scanner import Scanner, build_scanner, keyword_list_spec
 from extproc.detect.spec import DetectorSpec
 from extproc.policy.load import PolicyError
+from extproc.policy.signals import judge_ids
 from extproc.policy.model import (
     Action,
     Attribution,
@@ -164,7 +166,9 @@ def compile_policy(policy: Policy, model: ModelPass | None = None) -> CompiledPo
     specs.update(
         (k.id, keyword_list_spec(k.id, k.words, k.case_sensitive)) for k in policy.keyword_lists
     )
-    resolved, deciding = _resolve(policy, specs)
+    # Signals no pattern finds (answer shapes, judges) are decided like detectors.
+    checks = [*CHECK_IDS, *(i for judge in policy.judges for i in judge_ids(judge))]
+    resolved, deciding = _resolve(policy, {**dict.fromkeys(checks), **specs})
     enabled = {detector for detector, _ in resolved}
     try:
         scanner = build_scanner(
@@ -182,6 +186,7 @@ def compile_policy(policy: Policy, model: ModelPass | None = None) -> CompiledPo
         *_unkeyed(policy, scanner),
         *_allow_warnings(policy, scanner),
         *governance_warnings,
+        *_signal_warnings(policy, resolved),
     ]
     return CompiledPolicy(
         parsed=policy,
@@ -247,12 +252,48 @@ def _governance(
     return governance, warnings
 
 
+# Envoy's message_timeout in envoy/envoy.yaml: a judge must answer well within it.
+MESSAGE_TIMEOUT = 1.0
+
+
+def _signal_warnings(policy: Policy, resolved: Mapping[_Key, tuple[Action, float]]) -> list[str]:
+    """Answer checks and judges that no rule acts on, and judges too slow for Envoy."""
+    out = []
+    on = {d for d, direction in resolved if direction is Direction.RESPONSE}
+    for i, shape in enumerate(policy.answers):
+        for wanted, detector in ((shape.expect_json, FORMAT), (bool(shape.languages), LANGUAGE)):
+            if wanted and detector not in on:
+                out.append(
+                    policy.at(
+                        f"answers[{i}]",
+                        f"no rule turns {detector} on for responses: violations are not acted on",
+                    )
+                )
+    for i, judge in enumerate(policy.judges):
+        if not any((d, direction) in resolved for d in judge_ids(judge) for direction in Direction):
+            out.append(
+                policy.at(
+                    f"judges[{i}]", "no rule turns its signal/judge:... ids on: it is never asked"
+                )
+            )
+        if judge.timeout >= 0.8 * MESSAGE_TIMEOUT:
+            out.append(
+                policy.at(
+                    f"judges[{i}].timeout",
+                    f"{judge.timeout:g}s leaves too little of Envoy's message_timeout "
+                    f"({MESSAGE_TIMEOUT:g}s in envoy/envoy.yaml) for the scan; raise that "
+                    "timeout or lower this one",
+                )
+            )
+    return out
+
+
 def _fits(detector: str, globs: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(detector, g) for g in globs)
 
 
 def _resolve(
-    policy: Policy, specs: Mapping[str, DetectorSpec]
+    policy: Policy, specs: Mapping[str, DetectorSpec | None]
 ) -> tuple[dict[_Key, tuple[Action, float]], set[int]]:
     """First matching rule per (detector, direction); also which rules decide anything."""
     resolved: dict[_Key, tuple[Action, float]] = {}

@@ -19,7 +19,9 @@ import yaml
 from yaml.reader import ReaderError
 
 from extproc.detect.catalogue import BUILTIN
+from extproc.detect.catalogue.checks import CHECK_IDS
 from extproc.policy.governance import BULK_ACTIONS, GovernanceReader
+from extproc.policy.signals import judge_ids, read_answers, read_judges
 from extproc.policy.model import (
     DEFAULT_REDACTION,
     Action,
@@ -52,6 +54,8 @@ _TOP = {
     "caps": False,
     "phone_regions": False,
     "unscanned": False,
+    "answers": False,
+    "judges": False,
 }
 _MATCH = {"hosts": False, "path_prefixes": False}
 _RULE = {
@@ -132,7 +136,13 @@ class _PolicyReader(GovernanceReader):
         match = self._match(keys["match"]) if "match" in keys else None
         custom = self.custom_detectors(keys.get("custom_detectors"), "custom_detectors")
         lists = self.sections(keys.get("keyword_lists"), "keyword_lists", self.keyword_list)
-        known = frozenset(spec.id for spec in BUILTIN) | self.defined_ids
+        judges = read_judges(self, keys["judges"], self._prefix) if "judges" in keys else ()
+        known = (
+            frozenset(spec.id for spec in BUILTIN)
+            | self.defined_ids
+            | frozenset(CHECK_IDS)
+            | frozenset(i for judge in judges for i in judge_ids(judge))
+        )
         rules = self.sections(keys.get("rules"), "rules", lambda n, e: self._rule(n, e, known))
         allow = self._allow_list(keys["allow_list"]) if "allow_list" in keys else ()
         redaction = self._redaction(keys.get("redaction"))
@@ -152,6 +162,7 @@ class _PolicyReader(GovernanceReader):
             self._phone_regions(keys["phone_regions"]) if "phone_regions" in keys else None
         )
         unscanned = self._unscanned(keys["unscanned"]) if "unscanned" in keys else Unscanned()
+        answers = read_answers(self, keys["answers"], self._prefix) if "answers" in keys else ()
         return Policy(
             source=self.source,
             name=name,
@@ -169,6 +180,8 @@ class _PolicyReader(GovernanceReader):
             caps=caps,
             phone_regions=phone_regions,
             unscanned=unscanned,
+            answers=answers,
+            judges=judges,
             lines=MappingProxyType(dict(self.lines)),
             notes=tuple(self.notes),
             includes=tuple(self.includes),

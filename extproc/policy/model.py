@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
+from typing import Any
 
 from extproc.detect.spec import DetectorSpec
 
@@ -203,6 +204,47 @@ class Cap:
         return self.prompt_tokens if direction is Direction.REQUEST else self.answer_tokens
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerShape:
+    """``answers``: what the answers of the routes under ``path_prefixes``
+    (empty: every route) must look like (``extproc.signals.shape``)."""
+
+    path_prefixes: tuple[str, ...] = ()
+    expect_json: bool = False
+    schema: Mapping[str, Any] | None = None  # a JSON Schema, as written in the policy
+    languages: frozenset[str] = frozenset()  # ISO 639-1 codes; empty: any
+    min_chars: int = 40  # shorter texts get no language verdict
+
+    def fits(self, path: str) -> bool:
+        return not self.path_prefixes or any(path.startswith(p) for p in self.path_prefixes)
+
+
+class JudgeApi(Enum):
+    CHAT = "chat"  # OpenAI-compatible chat completions (Llama Guard's "safe"/"unsafe\nS1")
+    MODERATION = "moderation"  # OpenAI-compatible /v1/moderations
+
+
+@dataclass(frozen=True, slots=True)
+class Judge:
+    """``judges``: a model asked about the prompt and/or the buffered answer."""
+
+    name: str
+    url: str
+    api: JudgeApi
+    model: str = ""
+    directions: tuple[Direction, ...] = (Direction.REQUEST,)
+    timeout: float = 0.5  # seconds per call, the wait included
+    on_error: OnError = OnError.OPEN
+    categories: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    threshold: float = 0.5  # moderation scores at or above it count
+    cache_seconds: int = 300
+    api_key_env: str | None = None
+    path_prefixes: tuple[str, ...] = ()
+
+    def fits(self, path: str) -> bool:
+        return not self.path_prefixes or any(path.startswith(p) for p in self.path_prefixes)
+
+
 DEFAULT_REDACTION = "[REDACTED:{detector}]"
 
 # Never scanned nor rewritten: the caller's own credentials to the upstream
@@ -259,6 +301,8 @@ class Policy:
     caps: tuple[Cap, ...] = ()
     phone_regions: tuple[str, ...] | None = None  # None: extproc.detect.phones.DEFAULT_REGIONS
     unscanned: Unscanned = Unscanned()
+    answers: tuple[AnswerShape, ...] = ()
+    judges: tuple[Judge, ...] = ()
     lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     # Warnings found while loading (unsupported gitleaks fields), and the other
     # files the policy read (a change to one reloads the policy).

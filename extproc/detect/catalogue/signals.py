@@ -153,10 +153,3 @@ PROFANITY = DetectorSpec(
 )
 
 SIGNALS = (INJECTION, REFUSAL, PROFANITY)
-
-# Signals that no pattern finds: checks of an answer's shape
-# (``extproc.signals.shape``) and the verdicts of judges (``signal/judge:...``).
-FORMAT = "signal/format"
-LANGUAGE = "signal/language"
-JUDGE_PREFIX = "signal/judge:"
-CHECK_IDS = (FORMAT, LANGUAGE)
