@@ -80,14 +80,37 @@ def _window(seconds: int) -> str:
     return f"{seconds}s"
 
 
+JUDGE_UNAVAILABLE = ClientError(
+    503,
+    "judge_unavailable",
+    "The content could not be checked: a judge the policy requires did not answer in time.",
+    "dlp_judge_unavailable",
+)
+
+
 def sensitive(direction: Direction, detectors: Sequence[str]) -> ClientError:
     """A block by a detector rule."""
     names = ", ".join(detectors)
+    if detectors and all(d.startswith("signal/") for d in detectors):
+        return content_policy(direction, detectors)
     return ClientError(
         403,
         "sensitive_data_detected",
         f"The {_what(direction)} was blocked because it contains sensitive data ({names}).",
         "dlp_blocked",
+        tuple(detectors),
+    )
+
+
+def content_policy(direction: Direction, detectors: Sequence[str]) -> ClientError:
+    """A block by a content signal: an injection, a refusal, profanity, the
+    answer's format or language, a judge's verdict (``signal/...``)."""
+    names = ", ".join(detectors)
+    return ClientError(
+        403,
+        "content_policy_violation",
+        f"The {_what(direction)} was blocked by the content policy ({names}).",
+        "dlp_content_policy",
         tuple(detectors),
     )
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from extproc import answers
-from extproc.bodies import scan_body
+from extproc.bodies import Scanned, scan_body
 from extproc.exchange import BodyMode, BodyStream, Headers, Verdict
 from extproc.formats import ENVOY_BUFFER, is_event_stream, stream_for
 from extproc.govern.guard import Governor, Guard
@@ -31,6 +31,8 @@ from extproc.rewrite.encoding import IDENTITY, TooLarge, Undecodable, can_decode
 from extproc.rewrite.pseudonym import Pseudonyms
 from extproc.rewrite.redact import Renderer
 from extproc.side import Side
+from extproc.signals import hooks
+from extproc.signals.judge import Judges
 from extproc.tally import Tally
 
 log = logging.getLogger("extproc.decision")
@@ -54,8 +56,12 @@ class DlpInspector:
         max_body: int = DEFAULT_MAX_BODY,
         governor: Governor | None = None,
         attributes: Mapping[str, object] | None = None,
+        judges: Judges | None = None,
     ) -> None:
         self._select = select
+        # The process's judges (``signals.judge``); None: no policy's judges are asked.
+        self._judges = judges
+        self._judge_context = ""  # the redacted prompt, for a judge of the answer
         self._recorder = recorder or NOOP
         # Servers hand every inspector one (extproc.app); alone, budgets live and die with it.
         self._governor = governor or Governor()
@@ -192,6 +198,9 @@ class DlpInspector:
             guard.admit(direction, scanned.text, decision.actions, whole=True)
             if guard.stop(direction):
                 return side.blocked()
+        signalled = self._signals(side, body, scanned)
+        if signalled is not None:
+            return signalled
         headers = self._body_headers(side)
         if decision.rewrites or (direction is RESPONSE and len(self.pseudonyms)):
             new = scanned.new_body()
@@ -204,6 +213,53 @@ class DlpInspector:
         else:
             data = body if encoding else None  # decoded: send it on identity-encoded
         return Verdict(data=data, set_headers=headers, metadata=side.metadata())
+
+    def _signals(self, side: Side, body: bytes, scanned: Scanned) -> Verdict | None:
+        """Where a prompt's signals came from, the answer's shape, the judges:
+        a blocking verdict, or None to go on (``extproc.signals.hooks``)."""
+        policy, direction, decision = side.policy, side.direction, scanned.decision
+        if direction is REQUEST and decision.actions:
+            for detector, labels in hooks.origins(body, decision).items():
+                side.seen.origins.setdefault(detector, set()).update(labels)
+        if direction is RESPONSE and side.shape is not None:
+            findings, over = hooks.shape_findings(side.shape, hooks.answer_texts(body))
+            shaped = hooks.decided(policy, direction, findings, over)
+            side.seen.add(shaped)
+            if shaped.blocked:
+                return side.blocked()
+        judges = self._judges
+        chosen = hooks.judges_for(policy, self.route, direction) if judges else []
+        answer_judged = judges is not None and hooks.judges_for(policy, self.route, RESPONSE)
+        if not chosen and not (direction is REQUEST and answer_judged):
+            return None
+        # Judges read the text as the policy's rewriting left it: never a redacted value.
+        redacted = scanned.new_body() if decision.rewrites else body
+        if direction is REQUEST:
+            said = hooks.prompt_text(redacted)
+            if answer_judged:
+                self._judge_context = said[-hooks.CONTEXT_CHARS :]
+        else:
+            said = "\n".join(hooks.answer_texts(redacted).values())
+        if not chosen or judges is None or not said.strip():
+            return None
+        findings, closed = hooks.ask_judges(judges, chosen, direction, said, self._judge_context)
+        if closed:
+            side.judge_failed = True
+            side.seen.blocked = True
+            return side.blocked(answers.JUDGE_UNAVAILABLE)
+        judged = hooks.decided(policy, direction, findings, said)
+        side.seen.add(judged)
+        return side.blocked() if judged.blocked else None
+
+    def calls_out(self, direction: Direction) -> bool:
+        """Whether handling this direction's body may wait on a judge (the
+        servicer then handles it off the event loop)."""
+        policy = self.policy
+        return (
+            self._judges is not None
+            and policy is not None
+            and bool(hooks.judges_for(policy, self.route, direction))
+        )
 
     def _signed_body(self, side: Side, new: bytes) -> Verdict | tuple[tuple[str, str], ...]:
         """A rewritten request body against its signature: refused if the
@@ -250,6 +306,10 @@ class DlpInspector:
                 "detectors": dict(seen.counts),
                 "actions": dict(seen.actions),
             }
+            if seen.origins:  # "tool result", "document"...: labels, never content
+                summary[direction.value]["origins"] = {  # type: ignore[index]
+                    d: sorted(labels) for d, labels in seen.origins.items()
+                }
         if any(s.counts or s.oversize or s.limited for s in seen_all.values()):
             log.info(
                 "decision",
@@ -297,6 +357,10 @@ class DlpInspector:
         )
         side.seen.touched = True
         side.route = self.route
+        if direction is RESPONSE:
+            shape = hooks.shape_for(policy, self.route)
+            if shape is not None:
+                side.watch_answer(shape)
         self.sides[direction] = side
         return side
 

@@ -71,6 +71,10 @@ class Recorder:
         """The budget store could not answer in time (``dlp.budget.errors``);
         ``fail_mode``: open (the exchange passed) or closed (it was blocked)."""
 
+    def judge_call(self, judge: str, outcome: str) -> None:
+        """A judge was asked (``dlp.judge.calls``): ``outcome`` ok, cached,
+        timeout, error or busy (the last three apply the judge's fail mode)."""
+
     def caller_refused(self) -> None:
         """A caller whose certificate names no allowed client was refused
         (``dlp.callers.refused``), before any message was read."""

@@ -22,11 +22,14 @@ from extproc.exchange import Immediate, Verdict
 from extproc.govern.guard import Guard, Stop
 from extproc.policy.compile import CompiledPolicy
 from extproc.policy.decide import Decision, decide
-from extproc.policy.model import Action, Direction, OnOversize
+from extproc.policy.model import Action, AnswerShape, Direction, OnOversize
 from extproc.rewrite.encoding import Decoder, TooLarge, Undecodable, decoder
+from extproc.rewrite.fields import Field
 from extproc.rewrite.holdback import Holdback, Inspected
+from extproc.rewrite.leaves import kind_of
 from extproc.rewrite.pseudonym import Pseudonyms
 from extproc.rewrite.redact import Renderer, apply, unchanged
+from extproc.signals.hooks import Watch
 from extproc.tally import Tally
 
 # Upper bound on held-back characters per text stream.
@@ -47,12 +50,16 @@ class Side:
         "encoding",
         "failed",
         "guard",
+        "judge_failed",
         "limit",
         "policy",
         "pseudonyms",
         "route",
         "seen",
+        "shape",
+        "shape_failed",
         "tally",
+        "watch",
     )
 
     def __init__(
@@ -79,6 +86,12 @@ class Side:
         self.limit = policy.limits.max_body_bytes or max_body
         self.encoding = ""  # a non-identity content-encoding being decoded
         self.failed = False  # the stream's encoding turned out corrupt or too large
+        # Answers: the shape the route expects (``extproc.signals``), checked as
+        # the text comes when streamed; a violation the policy blocks ends it.
+        self.shape: AnswerShape | None = None
+        self.watch: Watch | None = None
+        self.shape_failed = False
+        self.judge_failed = False  # a judge failed closed: the exchange ends
         self._decoder: Decoder | None = None
         self._tail: Callable[[str], int] | None = None
         self._whole_cache: dict[str, tuple[str, bool]] = {}
@@ -105,14 +118,18 @@ class Side:
 
     @property
     def stopped(self) -> bool:
-        """A volume or size limit ended this direction."""
-        return self.guard is not None and self.guard.stop(self.direction) is not None
+        """A volume or size limit, or the answer's shape, ended this direction."""
+        return self.shape_failed or (
+            self.guard is not None and self.guard.stop(self.direction) is not None
+        )
 
     def error(self) -> ClientError:
         """Why this direction was blocked, as the client is told."""
         stop = self.stop()
         if stop is not None:
             return answers.stopped(self.direction, stop)
+        if self.judge_failed:
+            return answers.JUDGE_UNAVAILABLE
         if self.seen.oversize and self.policy.limits.on_oversize is OnOversize.BLOCK:
             return answers.OVERSIZE
         return answers.sensitive(self.direction, self.tally.categories())
@@ -138,6 +155,34 @@ class Side:
     def stream_error(self, dialect: str) -> tuple[str | None, Any]:
         """The block as a streamed answer's last event, in its provider's shape."""
         return answers.stream_error(self.error(), dialect)
+
+    # -- the answer's shape --------------------------------------------------
+
+    def watch_answer(self, shape: AnswerShape) -> None:
+        """Check this (streamed) answer's text against ``shape`` as it comes."""
+        self.shape = shape
+        self.watch = Watch(shape, self._violations)
+
+    def observe(self, field: Field, text: str) -> None:
+        """A piece of a streamed field's text (``rewrite.fields``)."""
+        if self.watch is not None and not field.tokens:
+            kind = kind_of(field.template, field.event_name)
+            thought = dict(field.marks).get("thought") is True
+            self.watch.feed(field.path, kind, thought, text)
+
+    def end_of_answer(self) -> None:
+        """The streamed answer ended: its whole text is checked."""
+        if self.watch is not None:
+            watch, self.watch = self.watch, None
+            watch.finish()
+
+    def _violations(self, findings: list[Finding]) -> None:
+        if not findings:
+            return
+        decision = decide(findings, "\x00", self.policy, self.direction)
+        self.seen.add(decision)
+        if decision.blocked:
+            self.shape_failed = True
 
     # -- streamed pieces ---------------------------------------------------
 

@@ -27,6 +27,8 @@ class Seen:
     scan_seconds: float = 0.0
     touched: bool = False  # this direction was seen at all
     limited: str = ""  # a volume or size limit ended it: bulk, budget, unavailable, cap
+    # Where in a prompt signals were found (``signals.origin``): labels, never text.
+    origins: dict[str, set[str]] = field(default_factory=dict)
 
     def add(self, decision: Decision) -> None:
         for finding, action in decision.actions:

@@ -222,7 +222,9 @@ def _extract() -> Family:
         + gap(3)
         + edge(words(*_ABOVE))
     )
-    verbatim = edge(words("repeat", "print", "output")) + gap(4) + words("verbatim", "word for word")
+    verbatim = (
+        edge(words("repeat", "print", "output")) + gap(4) + words("verbatim", "word for word")
+    )
     repeat = ("repeat", "print", "output", "wiederhole", "répète", "répétez", "repite")
     keywords = {longest(w) for w in _SECRET_PROMPTS} | set(repeat)
     gate = (
@@ -287,7 +289,11 @@ def _persona() -> Family:
     dan = edge(words("you are", "you're", "act as", "you will be")) + SEP + "(?-i:DAN)(?!\\w)"
     modes = edge(words(*_MODES))
     keywords = {longest(w) for w in (*_UNBOUND, *_MODES)} | {"you", "act"}
-    gate = literal(*_UNBOUND, *_MODES) + "|" + r"(?i:you|act)[^\w.!?\n]{1,4}(?i:are|as|be)[^\w.!?\n]{1,4}DAN"
+    gate = (
+        literal(*_UNBOUND, *_MODES)
+        + "|"
+        + r"(?i:you|act)[^\w.!?\n]{1,4}(?i:are|as|be)[^\w.!?\n]{1,4}DAN"
+    )
     return Family("persona", f"(?:{setup}|{dan}|{modes})", tuple(sorted(keywords)), gate)
 
 
@@ -318,9 +324,24 @@ _FAKE_JSON = r"[\"']role[\"'][ \t]*:[ \t]*[\"'](?:system|developer)[\"']|\[syste
 def _template() -> Family:
     pattern = f"(?:{SPECIAL_TOKENS}|{_ROLE_TAGS}|{_HEADERS}|{ROLE_LINES}|{_FAKE_JSON})"
     keywords = (
-        "<|", "|>", "[inst]", "[/inst]", "<<sys>>", "<</sys>>", "_of_turn>", "system", "sys>",
-        "instruction", "admin>", "developer", "policy>", "response", "input", "human:",
-        "assistant:", "role",
+        "<|",
+        "|>",
+        "[inst]",
+        "[/inst]",
+        "<<sys>>",
+        "<</sys>>",
+        "_of_turn>",
+        "system",
+        "sys>",
+        "instruction",
+        "admin>",
+        "developer",
+        "policy>",
+        "response",
+        "input",
+        "human:",
+        "assistant:",
+        "role",
     )
     gate = (
         r"<\|[\w/]{2,20}\|?>|\[/?INST\]|<</?SYS>>|_of_turn>"
@@ -407,18 +428,39 @@ def _refusal_en() -> str:
         + words("that request", "this request", "your request", "the request", "that", "this")
     )  # fmt: skip
     decline = words(
-        "I must decline", "I have to decline", "I must respectfully decline",
-        "I need to decline", "I must refuse", "I have to refuse", "I'll have to decline",
-        "I will have to decline", "I'm going to have to decline", "I respectfully decline",
-        "I'm not comfortable", "I am not comfortable", "I don't feel comfortable",
+        "I must decline",
+        "I have to decline",
+        "I must respectfully decline",
+        "I need to decline",
+        "I must refuse",
+        "I have to refuse",
+        "I'll have to decline",
+        "I will have to decline",
+        "I'm going to have to decline",
+        "I respectfully decline",
+        "I'm not comfortable",
+        "I am not comfortable",
+        "I don't feel comfortable",
         "I do not feel comfortable",
     )
     as_ai = words(
-        "As an AI language model", "As an AI model", "As an AI assistant", "As an AI",
-        "As a large language model", "As a language model", "As an artificial intelligence",
-        "I am an AI language model", "I'm an AI language model", "I am just an AI",
-        "I'm just an AI", "I am only an AI", "I'm only an AI", "As an AI developed by",
-        "As an AI created by", "I am an AI assistant and", "I'm an AI assistant and",
+        "As an AI language model",
+        "As an AI model",
+        "As an AI assistant",
+        "As an AI",
+        "As a large language model",
+        "As a language model",
+        "As an artificial intelligence",
+        "I am an AI language model",
+        "I'm an AI language model",
+        "I am just an AI",
+        "I'm just an AI",
+        "I am only an AI",
+        "I'm only an AI",
+        "As an AI developed by",
+        "As an AI created by",
+        "I am an AI assistant and",
+        "I'm an AI assistant and",
     )
     against = (
         words("goes against", "go against", "is against", "violates", "would violate",
@@ -442,15 +484,30 @@ _AI_ES = (
 
 
 def _refusal_de() -> str:
-    sorry = words("Es tut mir leid", "Tut mir leid", "Entschuldigung", "Leider", "Bedauerlicherweise")
+    sorry = words(
+        "Es tut mir leid", "Tut mir leid", "Entschuldigung", "Leider", "Bedauerlicherweise"
+    )
     cant = words("ich kann", "kann ich", "das kann ich", "dabei kann ich", "damit kann ich",
                  "ich darf", "darf ich")  # fmt: skip
     help_ = words("helfen", "behilflich sein", "nachkommen", "weiterhelfen", "unterstützen",
                   "beantworten", "erfüllen", "bearbeiten", "tun", "machen", "erstellen",
                   "liefern", "geben", "schreiben")  # fmt: skip
     first = (
-        r"(?:" + sorry + r"[,.!]?(?:" + SEP + r"aber)?" + SEP + r")?"
-        + cant + gap(4) + r"nicht" + r"(?:" + SEP + r"\w+){0,2}" + SEP + help_
+        r"(?:"
+        + sorry
+        + r"[,.!]?(?:"
+        + SEP
+        + r"aber)?"
+        + SEP
+        + r")?"
+        + cant
+        + gap(4)
+        + r"nicht"
+        + r"(?:"
+        + SEP
+        + r"\w+){0,2}"
+        + SEP
+        + help_
     )
     as_ai = r"Als" + SEP + r"(?:eine?" + SEP + r")?" + words(*_AI_DE) + r"(?![\w-])"
     decline = words("muss ich ablehnen", "ich muss ablehnen", "muss ich leider ablehnen",
@@ -458,7 +515,9 @@ def _refusal_de() -> str:
                     "ich muss das ablehnen")  # fmt: skip
     against = (
         words("verstößt gegen", "widerspricht", "verstösst gegen")
-        + SEP + words("meine", "meinen", "unsere", "die") + SEP
+        + SEP
+        + words("meine", "meinen", "unsere", "die")
+        + SEP
         + words("Richtlinien", "Grundsätze", "Regeln", "Prinzipien", "Nutzungsrichtlinien")
     )
     return f"(?:{first}|{as_ai}|{decline}|{against})"
@@ -468,8 +527,13 @@ def _refusal_fr() -> str:
     sorry = words("Je suis désolé", "Je suis désolée", "Désolé", "Désolée", "Je suis navré",
                   "Je suis navrée", "Malheureusement", "Navré", "Navrée")  # fmt: skip
     cant = (
-        r"je" + SEP + r"ne" + SEP + words("peux", "pourrai", "vais", "saurais", "suis")
-        + SEP + r"pas"
+        r"je"
+        + SEP
+        + r"ne"
+        + SEP
+        + words("peux", "pourrai", "vais", "saurais", "suis")
+        + SEP
+        + r"pas"
     )
     help_ = (
         r"(?:" + SEP + words("en mesure de", "autorisé à", "autorisée à") + r")?"
@@ -481,9 +545,13 @@ def _refusal_fr() -> str:
     )  # fmt: skip
     first = r"(?:" + sorry + r"[,.!]?(?:" + SEP + r"mais)?" + SEP + r")?" + cant + help_
     as_ai = words(
-        "En tant qu'IA", "En tant qu'intelligence artificielle", "En tant que modèle de langage",
-        "En tant qu'assistant IA", "En tant qu'assistant virtuel",
-        "En tant que grand modèle de langage", "En tant qu'IA conversationnelle",
+        "En tant qu'IA",
+        "En tant qu'intelligence artificielle",
+        "En tant que modèle de langage",
+        "En tant qu'assistant IA",
+        "En tant qu'assistant virtuel",
+        "En tant que grand modèle de langage",
+        "En tant qu'IA conversationnelle",
     )
     against = (
         words("va à l'encontre de", "est contraire à", "enfreint", "viole", "contrevient à")
@@ -522,13 +590,62 @@ REFUSAL = Family(
     "refusal",
     "(?:" + "|".join((_refusal_en(), _refusal_de(), _refusal_fr(), _refusal_es())) + ")",
     (
-        "i", "sorry", "afraid", "apolog", "unfortunately", "as", "goes", "go", "is", "violates",
-        "would", "conflicts", "breaches", "we", "isn", "es", "tut", "entschuldigung",
-        "leider", "bedauerlicherweise", "ich", "kann", "das", "dabei", "damit", "darf", "als",
-        "muss", "verstößt", "verstösst", "widerspricht", "je", "désolé", "désolée", "navré",
-        "navrée", "malheureusement", "en", "va", "est", "enfreint", "viole", "contrevient",
-        "lo", "disculpa", "disculpe", "lamentablemente", "desafortunadamente", "perdón", "no",
-        "como", "iría", "infringe", "contradice", "debo", "tengo",
+        "i",
+        "sorry",
+        "afraid",
+        "apolog",
+        "unfortunately",
+        "as",
+        "goes",
+        "go",
+        "is",
+        "violates",
+        "would",
+        "conflicts",
+        "breaches",
+        "we",
+        "isn",
+        "es",
+        "tut",
+        "entschuldigung",
+        "leider",
+        "bedauerlicherweise",
+        "ich",
+        "kann",
+        "das",
+        "dabei",
+        "damit",
+        "darf",
+        "als",
+        "muss",
+        "verstößt",
+        "verstösst",
+        "widerspricht",
+        "je",
+        "désolé",
+        "désolée",
+        "navré",
+        "navrée",
+        "malheureusement",
+        "en",
+        "va",
+        "est",
+        "enfreint",
+        "viole",
+        "contrevient",
+        "lo",
+        "disculpa",
+        "disculpe",
+        "lamentablemente",
+        "desafortunadamente",
+        "perdón",
+        "no",
+        "como",
+        "iría",
+        "infringe",
+        "contradice",
+        "debo",
+        "tengo",
     ),
     "",  # filled below
 )
@@ -666,18 +783,20 @@ PROFANITY_TIERS: dict[str, str] = {
 def _profanity() -> Family:
     masked = [w for w in PROFANITY_TIERS if not w.replace(" ", "").isalnum()]
     plain = [w for w in PROFANITY_TIERS if w not in masked]
-    alternatives = [words(*plain)] + [
-        "(?:" + "|".join(_escape_masked(w) for w in sorted(masked, key=len, reverse=True)) + ")"
-    ]
+    by_length = sorted(masked, key=len, reverse=True)
+    alternatives = [words(*plain), "(?:" + "|".join(_escape_masked(w) for w in by_length) + ")"]
     pattern = edge(f"(?:{'|'.join(alternatives)})")
     keywords = sorted({longest(w) for w in PROFANITY_TIERS})
     # Short words that occur inside ordinary ones ("class", "cocktail", "title",
     # "Marsch") gate on whole words only, so ordinary text keeps the gate shut.
     long_words = [k for k in keywords if len(k) >= 6 and k.isalpha()]
     short = [k for k in keywords if k not in long_words]
-    gate = literal(*long_words) + "|(?i:(?:^|[^\\pL\\pN_])(?:" + "|".join(
-        _re2(k) for k in short
-    ) + r")(?:[^\pL\pN_]|$))"
+    gate = (
+        literal(*long_words)
+        + "|(?i:(?:^|[^\\pL\\pN_])(?:"
+        + "|".join(_re2(k) for k in short)
+        + r")(?:[^\pL\pN_]|$))"
+    )
     return Family("profanity", pattern, tuple(keywords), gate)
 
 

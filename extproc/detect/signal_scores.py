@@ -81,7 +81,9 @@ def _quoted(text: str, start: int, end: int) -> bool:
 
 
 def _discussed(text: str, start: int, end: int) -> bool:
-    return _DISCUSSION.search(text, max(0, start - _AROUND), min(len(text), end + _AROUND)) is not None
+    return (
+        _DISCUSSION.search(text, max(0, start - _AROUND), min(len(text), end + _AROUND)) is not None
+    )
 
 
 def _family(text: str, start: int, end: int) -> str:
@@ -91,7 +93,13 @@ def _family(text: str, start: int, end: int) -> str:
     return "override"
 
 
-_INJECTION_BASE = {"override": 0.65, "extract": 0.8, "persona": 0.85, "template": 0.75, "encoded": 0.75}
+_INJECTION_BASE = {
+    "override": 0.65,
+    "extract": 0.8,
+    "persona": 0.85,
+    "template": 0.75,
+    "encoded": 0.75,
+}
 
 
 def rate_injection(text: str, start: int, end: int) -> float | None:

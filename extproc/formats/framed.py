@@ -5,10 +5,12 @@ in the stream's own shape."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from extproc.exchange import Verdict
 from extproc.policy.model import OnOversize
+from extproc.rewrite.fields import Field
 from extproc.rewrite.framing import Out
 from extproc.rewrite.text import to_bytes
 from extproc.side import Side
@@ -35,6 +37,8 @@ class Rewriter(Protocol):
 
     def stop(self) -> str | bytes: ...
 
+    def observe(self, seen: Callable[[Field, str], None]) -> None: ...
+
 
 class Framed:
     """One streamed body, read by a framing's rewriter."""
@@ -45,6 +49,8 @@ class Framed:
         self._limit = stream_limit(side) if events else side.limit
         self._size = 0
         self._passing = False  # over the size limit, passed unscanned (``on_oversize: pass``)
+        if side.watch is not None:
+            rewriter.observe(side.observe)  # the answer's shape, checked as it comes
 
     def feed(self, chunk: bytes) -> Verdict:
         side = self._side
@@ -70,6 +76,8 @@ class Framed:
         out = self._rw.finish() if not (first and first.blocked) else Out(b"", True)
         data = (first.data if first else b"") + out.data
         blocked = out.blocked or bool(first and first.blocked)
+        if not blocked:
+            side.end_of_answer()
         if self._ends(blocked):
             return self._limit_end(data)
         return side.verdict(data, blocked, final=True)

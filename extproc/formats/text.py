@@ -24,7 +24,10 @@ class TextStream:
         chunk = side.decode(chunk)
         if side.count(len(chunk)):
             return side.verdict(b"", True)
-        released = self._holdback.feed(self._decoder.decode(chunk))
+        text = self._decoder.decode(chunk)
+        if side.watch is not None:
+            side.watch.feed_text(text)
+        released = self._holdback.feed(text)
         blocked = released.blocked or side.stopped
         return side.verdict(to_bytes(released.text), blocked)
 
@@ -32,6 +35,9 @@ class TextStream:
         side = self._side
         rest = side.decode(b"", final=True)
         tail = self._decoder.decode(rest, final=True)
+        if side.watch is not None:
+            side.watch.feed_text(tail)
+            side.end_of_answer()
         first = self._holdback.feed(tail) if tail else Released("")
         last = self._holdback.finish()
         text = first.text + last.text

@@ -52,3 +52,7 @@ class Hasher:
 
     def value(self, detector: str, value: str) -> str:
         return self._hash(b"value", detector, normalise_value(value))
+
+    def content(self, scope: str, text: str) -> str:
+        """A cache key for a text (a judge's verdict on it): never the text itself."""
+        return self._hash(b"content", scope, text)

@@ -21,7 +21,6 @@ from yaml.reader import ReaderError
 from extproc.detect.catalogue import BUILTIN
 from extproc.detect.catalogue.checks import CHECK_IDS
 from extproc.policy.governance import BULK_ACTIONS, GovernanceReader
-from extproc.policy.signals import judge_ids, read_answers, read_judges
 from extproc.policy.model import (
     DEFAULT_REDACTION,
     Action,
@@ -34,6 +33,7 @@ from extproc.policy.model import (
     Threshold,
     Unscanned,
 )
+from extproc.policy.signals import judge_ids, read_answers, read_judges
 
 VERSION = 1
 

@@ -111,9 +111,7 @@ def _answer(reader: NodeReader, node: yaml.Node, entry: str, prefix: Prefix) -> 
     schema: Mapping[str, Any] | None = None
     if "schema" in keys:
         schema = _schema(reader, keys["schema"], f"{entry}.schema")
-        if expect != "json" and "expect" in keys:
-            reader.error(keys["schema"], f"{entry}.schema", "needs expect: json")
-        elif "expect" not in keys:
+        if (expect != "json" and "expect" in keys) or "expect" not in keys:
             reader.error(keys["schema"], f"{entry}.schema", "needs expect: json")
     languages: frozenset[str] = frozenset()
     if "languages" in keys:
@@ -148,7 +146,7 @@ def _schema(reader: NodeReader, node: yaml.Node, entry: str) -> Mapping[str, Any
     except ConstructorError as e:
         reader.error(node, entry, f"cannot read: {e.problem}")
         return None
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
 
     try:
         jsonschema.validators.validator_for(value).check_schema(value)
@@ -309,7 +307,8 @@ def _categories(reader: NodeReader, node: yaml.Node, entry: str) -> Mapping[str,
             reader.error(
                 value_node,
                 f"{entry}.{label}",
-                f"'{name}' must be lower-case letters, digits or '_' (it names signal/judge:{name})",
+                f"'{name}' must be lower-case letters, digits or '_' "
+                f"(it names signal/judge:{name})",
             )
             continue
         out[label] = name

@@ -118,6 +118,8 @@ class FieldStreams:
         self._repeat_chars = 0
         self.blocked = False
         self.dialect = ""  # whose error shape the stream speaks (``apis.DIALECTS``)
+        # Sees every piece of text fed to a field (``Side.observe``: answer checks).
+        self.observe: Callable[[Field, str], None] | None = None
 
     # -- one event ---------------------------------------------------------
 
@@ -214,6 +216,8 @@ class FieldStreams:
     def _feed(self, f: Field, text: str) -> Released | None:
         """Feed ``text``; what is released, or None if that blocks."""
         f.fed(text)
+        if self.observe is not None:
+            self.observe(f, text)
         return self._sent(f, f.holdback.feed(text))
 
     def _finish(self, f: Field) -> str | None:

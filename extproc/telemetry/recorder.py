@@ -130,6 +130,11 @@ class OtelRecorder(Recorder):
             unit="{error}",
             description="Budget checks the store could not answer in time, by fail mode",
         )
+        self._judge_calls = meter.create_counter(
+            "dlp.judge.calls",
+            unit="{call}",
+            description="Judges asked, by judge and outcome: ok, cached, timeout, error, busy",
+        )
         self._callers_refused = meter.create_counter(
             "dlp.callers.refused",
             unit="{call}",
@@ -194,6 +199,9 @@ class OtelRecorder(Recorder):
 
     def budget_error(self, fail_mode: str) -> None:
         self._budget_errors.add(1, {"fail_mode": fail_mode})
+
+    def judge_call(self, judge: str, outcome: str) -> None:
+        self._judge_calls.add(1, {"judge": judge, "outcome": outcome})
 
     def caller_refused(self) -> None:
         self._callers_refused.add(1)
