@@ -29,6 +29,7 @@ from extproc.policy.load import PolicyError
 from extproc.policy.store import PolicyStore
 from extproc.recording import NOOP, Recorder
 from extproc.settings import Settings
+from extproc.signals.judge import Judges
 from extproc.telemetry import TelemetryError, configure_logging, otlp_protocol, setup_telemetry
 from extproc.wire import workers
 from extproc.wire.port import PortTaken, claim
@@ -68,6 +69,8 @@ def policy_inspectors(
     ``shared`` holds the hash key and the budget store of every stream;
     ``attributes`` are Envoy's request attributes of the stream, for attribution."""
     store = PolicyStore(path)
+    # One set of judges per process: connections and verdict cache are shared.
+    judges = Judges(shared.hasher, recorder)
 
     def new_inspector(
         stream_metadata: Mapping[str, str], attributes: Mapping[str, object] | None = None
@@ -77,9 +80,15 @@ def policy_inspectors(
         if name is not None:
             chosen = snapshot.select("", "", name)  # raises UnknownPolicyError
             return DlpInspector(
-                lambda _h, _p, _n: chosen, recorder, governor=shared, attributes=attributes
+                lambda _h, _p, _n: chosen,
+                recorder,
+                governor=shared,
+                attributes=attributes,
+                judges=judges,
             )
-        return DlpInspector(snapshot.select, recorder, governor=shared, attributes=attributes)
+        return DlpInspector(
+            snapshot.select, recorder, governor=shared, attributes=attributes, judges=judges
+        )
 
     def reload() -> None:
         result = store.reload_if_changed()

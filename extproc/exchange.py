@@ -245,6 +245,13 @@ class Exchange:
     def close(self) -> dict[str, object]:
         return self.inspector.close()
 
+    def calls_out(self, direction: Direction) -> bool:
+        """Whether the inspector may wait on a call-out (a judge) for this
+        direction's body: its handling then belongs off the event loop.
+        An inspector that never calls out need not say so."""
+        check = getattr(self.inspector, "calls_out", None)
+        return bool(check(direction)) if check is not None else False
+
     # -- helpers -------------------------------------------------------
 
     def _body(self, direction: Direction, side: _Side, chunk: bytes, end_of_stream: bool) -> Reply:

@@ -113,6 +113,7 @@ class Settings:
     hash_key: str | None = field(default=None, repr=False)
     redis_url: str | None = field(default=None, repr=False)
     redis_timeout: float = 0.05
+    callout_threads: int = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +174,11 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("redis_url", str, "redis://... : per-client budgets shared in Redis (none: in memory)"),
     Option("redis_timeout", _positive_float, "seconds a budget check may wait for Redis"),
+    Option(
+        "callout_threads",
+        _positive_int,
+        "threads that handle messages which may ask a judge, off the event loop",
+    ),
 )
 
 assert {o.name for o in OPTIONS} == {f.name for f in fields(Settings)}

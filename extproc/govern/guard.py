@@ -12,6 +12,7 @@ that carries a value new to a budget (streamed), never one per value.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -27,6 +28,9 @@ from extproc.recording import NOOP, Recorder
 log = logging.getLogger("extproc.govern")
 
 CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb for English text
+# Content signals (a refusal, an injection) are events, not values: an
+# exchange that carries one counts once towards a budget, whatever its words.
+SIGNAL_PREFIX = "signal/"
 
 StopKind = Literal["bulk", "budget", "unavailable", "cap"]
 
@@ -88,6 +92,7 @@ class Guard:
         self.cap: Cap | None = governance.cap(headers.get(":path", "").split("?", 1)[0])
         self.sides = {d: _Side() for d in Direction}
         self._charged: set[tuple[int, str]] = set()  # (budget index, value hash)
+        self._event = os.urandom(16).hex()  # this exchange, as a budget counts signals
         self._alerted: set[str] = set()
 
     @property
@@ -175,8 +180,11 @@ class Guard:
             for finding, _ in actions:
                 if finding.detector not in counted:
                     continue
-                value = text[finding.start - offset : finding.end - offset]
-                digest = hasher.value(finding.detector, value)
+                if finding.detector.startswith(SIGNAL_PREFIX):
+                    digest = self._event
+                else:
+                    value = text[finding.start - offset : finding.end - offset]
+                    digest = hasher.value(finding.detector, value)
                 seen = side.hashes.setdefault(finding.detector, set())
                 if digest in seen:
                     continue

@@ -104,6 +104,7 @@ def _answer(reader: NodeReader, node: yaml.Node, entry: str, prefix: Prefix) -> 
     keys = reader.mapping(node, entry, ANSWER_KEYS)
     if keys is None:
         return None
+    before = len(reader.errors)
     prefixes = reader.sections(keys.get("path_prefixes"), f"{entry}.path_prefixes", prefix)
     expect = None
     if "expect" in keys:
@@ -132,7 +133,8 @@ def _answer(reader: NodeReader, node: yaml.Node, entry: str, prefix: Prefix) -> 
         elif value is not None:
             min_chars = value
     if expect is None and not languages:
-        reader.error(node, entry, "checks nothing (set expect, languages or both)")
+        if len(reader.errors) == before:
+            reader.error(node, entry, "checks nothing (set expect, languages or both)")
         return None
     return AnswerShape(prefixes, expect == "json", schema, languages, min_chars)
 

@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
@@ -111,7 +112,9 @@ def build_server(
         ],
         maximum_concurrent_rpcs=settings.max_streams,
     )
-    servicer = ExternalProcessor(factory, settings.metadata_namespace, recorder)
+    # Threads are started on first use: a server without judges starts none.
+    offload = ThreadPoolExecutor(settings.callout_threads, thread_name_prefix="callout")
+    servicer = ExternalProcessor(factory, settings.metadata_namespace, recorder, offload)
     external_processor_pb2_grpc.add_ExternalProcessorServicer_to_server(  # type: ignore[no-untyped-call]
         servicer, server
     )

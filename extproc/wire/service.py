@@ -8,8 +8,10 @@ what, is the exchange's).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor
 from time import perf_counter
 from typing import Any
 
@@ -169,6 +171,13 @@ def stream_metadata(context: grpc.aio.ServicerContext[Any, Any] | None) -> dict[
     return {k.lower(): v for k, v in pairs if isinstance(v, str)}
 
 
+def _calls_out(exchange: Exchange, phase: str | None) -> bool:
+    """A body or trailers message whose handling may wait on a judge."""
+    if phase is None or phase.endswith("headers"):
+        return False
+    return exchange.calls_out(RESPONSE if phase.startswith("response") else REQUEST)
+
+
 def _direction_of(phase: str | None) -> str:
     return "response" if phase and phase.startswith("response") else "request"
 
@@ -181,8 +190,12 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
         new_inspector: InspectorFactory,
         metadata_namespace: str,
         recorder: Recorder = NOOP,
+        offload: Executor | None = None,
     ) -> None:
         self._new_inspector = new_inspector
+        # Messages whose handling may wait on a judge run here, so that the
+        # event loop goes on serving every other stream meanwhile.
+        self._offload = offload
         self._namespace = metadata_namespace
         self._recorder = recorder
         self._metadata = _MetadataCache(metadata_namespace)
@@ -214,7 +227,13 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
                         exchange.configure(
                             BodyMode(cfg.request_body_mode), BodyMode(cfg.response_body_mode)
                         )
-                responses = self._handle(exchange, request, phase)
+                if self._offload is not None and _calls_out(exchange, phase):
+                    loop = asyncio.get_running_loop()
+                    responses = await loop.run_in_executor(
+                        self._offload, self._handle, exchange, request, phase
+                    )
+                else:
+                    responses = self._handle(exchange, request, phase)
                 recorder.message_handled(_direction_of(phase), perf_counter() - started)
                 for response in responses:
                     try:

@@ -16,7 +16,8 @@ RESPONSE_ACTIONS = "block, redact, mask, hash, log, off"
 SOURCES = "principal, jwt, api_key, address, host, route"
 TOP_KEYS = (
     "version, name, description, match, rules, custom_detectors, keyword_lists, allow_list, "
-    "redaction, hash_key_env, limits, attribution, budgets, caps, phone_regions, unscanned"
+    "redaction, hash_key_env, limits, attribution, budgets, caps, phone_regions, unscanned, "
+    "answers, judges"
 )
 
 # fixture name -> the messages, in order; {f} stands for the fixture's path.
