@@ -204,10 +204,10 @@ class Exchange:
         reply = _reply_of(verdict)
         if verdict.body_mode is not None and verdict.body_mode != side.mode and not end_of_stream:
             side.mode = verdict.body_mode
-            if direction is REQUEST:
-                reply.request_body_mode = verdict.body_mode
-            else:
-                reply.response_body_mode = verdict.body_mode
+            # Envoy takes a mode override whole: a field left out is reset to
+            # its default (NONE for bodies), so both directions are said.
+            reply.request_body_mode = self._sides[REQUEST].mode
+            reply.response_body_mode = self._sides[RESPONSE].mode
         if side.mode.streaming and not end_of_stream:
             # Held-back or rewritten chunks change the length: let Envoy frame it.
             if "content-length" in headers:

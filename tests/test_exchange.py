@@ -151,3 +151,21 @@ def test_mode_override_only_when_it_changes_the_mode() -> None:
     assert ex.on_headers(REQUEST, {}, False).request_body_mode is BodyMode.STREAMED
     assert ex.on_headers(RESPONSE, {}, False).response_body_mode is None
     assert ex.mode(REQUEST) is BodyMode.STREAMED
+
+
+def test_a_mode_override_says_both_directions() -> None:
+    """Envoy takes a mode override whole: turning the request body off must
+    not turn the response body off with it (a response-only policy would
+    then never see a streamed answer)."""
+
+    class RequestOff(PassInspector):
+        def headers(
+            self, direction: Direction, headers: Headers, end_of_stream: bool, mode: BodyMode
+        ) -> Verdict:
+            return Verdict(body_mode=BodyMode.NONE if direction is REQUEST else None)
+
+    reply = Exchange(RequestOff(), BodyMode.BUFFERED, BodyMode.STREAMED).on_headers(
+        REQUEST, {}, False
+    )
+    assert reply.request_body_mode is BodyMode.NONE
+    assert reply.response_body_mode is BodyMode.STREAMED
