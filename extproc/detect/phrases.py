@@ -68,6 +68,12 @@ def longest(phrase: str) -> str:
     return max(phrase.split(" "), key=len)
 
 
+def pair(first: tuple[str, ...], later: tuple[str, ...]) -> str:
+    """An RE2 gate condition: one of ``first`` and one of ``later`` both occur
+    (``prepass.Gate`` asks the two halves as two small patterns)."""
+    return literal(*first) + r"[\s\S]*" + literal(*later)
+
+
 @dataclass(frozen=True, slots=True)
 class Family:
     """One phrase family: its pattern, the literals every match holds, and
@@ -199,6 +205,11 @@ _ASKS = (
     "quel est ton", "quel est votre", "quelles sont tes", "quelles sont vos",
     "cuál es tu", "cuál es su", "cuáles son tus", "cuáles son sus",
 )  # fmt: skip
+_PLAIN_RULES = (
+    "instructions", "rules", "guidelines", "directives", "prompt", "constraints",
+    "anweisungen", "regeln", "richtlinien", "vorgaben", "consignes", "règles", "directives",
+    "instrucciones", "reglas", "directrices",
+)  # fmt: skip
 _ABOVE = (
     "text above", "words above", "everything above", "all text above", "the above text",
     "content above", "instructions above", "text before this", "everything before this",
@@ -212,11 +223,15 @@ _ABOVE = (
 def _extract() -> Family:
     verbs = words(*_EXTRACT_VERBS)
     to_me = r"(?:" + SEP + words("me", "us", "mir", "uns", "moi", "-moi", "nous") + r")?"
-    owner = r"(?:" + SEP + words(*_OWNERS) + r")?"
+    # An owner is required: "your system prompt", "the initial instructions";
+    # "write a good system prompt" asks for help, not for the model's own.
+    owner = SEP + words(*_OWNERS)
     adjectives = gap(3)
     secret = words(*_SECRET_PROMPTS)
     demand = edge(verbs) + to_me + owner + adjectives + edge(secret)
-    ask = edge(words(*_ASKS)) + gap(2) + edge(secret)
+    # "What are your X?" is addressed to the model already: X may be plain.
+    asked = words(*_SECRET_PROMPTS, *_PLAIN_RULES)
+    ask = edge(words(*_ASKS)) + gap(2) + edge(asked)
     above = (
         edge(words("repeat", "print", "output", "wiederhole", "répète", "répétez", "repite"))
         + gap(3)
@@ -229,6 +244,8 @@ def _extract() -> Family:
     keywords = {longest(w) for w in _SECRET_PROMPTS} | set(repeat)
     gate = (
         literal(*_SECRET_PROMPTS)
+        + "|"
+        + pair(_ASKS, _PLAIN_RULES)
         + "|"
         + literal(*repeat)
         + r"[\s\S]*"
@@ -310,9 +327,9 @@ _ROLE_TAGS = (
     r"|system_message|policy)\s*>"
 )
 _HEADERS = (
-    r"(?:^|\n)[ \t]*(?:#{2,4}|\*\*)[ \t]*(?:new[ \t]+|updated[ \t]+|system[ \t]+)?"
+    r"(?:^|(?<=\s))(?:#{2,4}|\*\*)[ \t]*(?:new[ \t]+|updated[ \t]+|system[ \t]+)?"
     r"(?:instruction|instructions|system|system prompt|response|input|admin|developer)"
-    r"(?:[ \t]*\*\*)?[ \t]*:?[ \t]*(?=\n|$)"
+    r"(?:[ \t]*\*\*)?(?:[ \t]*:|[ \t]*(?=\n|$))"
 )
 ROLE_LINES = (
     r"(?:^|\n)[ \t]*(?:system|SYSTEM|System|assistant|ASSISTANT|human|HUMAN)[ \t]*:"
@@ -392,6 +409,8 @@ _CANT = (
     "am not able to", "'m not able to", "am not allowed to", "'m not allowed to",
     "am not permitted to", "'m not permitted to", "must decline to", "must refuse to",
     "have to decline to", "am not going to", "'m not going to", "don't think I can",
+    "won't be able to", "will not be able to", "am not going to be able to",
+    "'m not going to be able to", "can no longer",
     "do not think I can", "can't really", "'m afraid I can't", "am afraid I cannot",
 )  # fmt: skip
 _HELP = (
@@ -649,12 +668,6 @@ REFUSAL = Family(
     ),
     "",  # filled below
 )
-
-
-def pair(first: tuple[str, ...], later: tuple[str, ...]) -> str:
-    """An RE2 gate condition: one of ``first`` and one of ``later`` both occur
-    (``prepass.Gate`` asks the two halves as two small patterns)."""
-    return literal(*first) + r"[\s\S]*" + literal(*later)
 
 
 _CANT_LITERALS = (

@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from extproc.detect.people import rate_name
 from extproc.detect.places import rate_address
+from extproc.detect.signal_scores import rate_injection, rate_profanity, rate_refusal
 from extproc.detect.strength import strength
 
 Scorer = Callable[[str, int, int], "float | None"]
@@ -27,5 +28,8 @@ SCORERS: Mapping[str, Scorer] = MappingProxyType(
         "secret_strength": secret_strength,
         "person_name": rate_name,
         "postal_address": rate_address,
+        "prompt_injection": rate_injection,
+        "refusal": rate_refusal,
+        "profanity": rate_profanity,
     }
 )

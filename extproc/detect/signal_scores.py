@@ -34,6 +34,8 @@ _DISCUSSION = re.compile(
     r"|\bdefen[cs]es?\b|\bdefend\b|\bprevent(?:s|ing)?\b|\bmitigat\w*|\bclassifier\b"
     r"|\bred[\s-]team\w*|\btest\s+cases?\b|\bphrases?\s+like\b|\bwhat\s+is\b|\bhow\s+(?:do|does|can|to)\b"
     r"|\bexplain\w*|\bzum\s+beispiel\b|\bz\.\s?b\.|\bbeispiel\w*|\bangriff\w*|\berkenn\w*"
+    r"|\bwie\s+(?:schreibe|erstelle|formuliere|baue|erkenne|verhindere)\b"
+    r"|\bcomment\s+(?:écrire|rédiger|détecter|éviter)\b|\bcómo\s+(?:escrib|detect|evit)\w*"
     r"|\bpar\s+exemple\b|\bexemples?\b|\battaques?\b|\bdétect\w*|\bpor\s+ejemplo\b|\bejemplos?\b"
     r"|\bataques?\b|\bdetect\w*",
     re.IGNORECASE,
@@ -43,8 +45,9 @@ _REPORTED = re.compile(
     r"\b(?:says?|said|repl(?:y|ies|ied)|respon(?:d|ds|ded|se)|answer(?:s|ed)?|wrote|writes"
     r"|returns?|returned|outputs?|message|phrases?|refus(?:al|als|es|ed)|such\s+as|like|e\.g\."
     r"|for\s+example|the\s+model|the\s+assistant|the\s+bot|chatbot|chatgpt|claude|gemini|typical"
-    r"|common|canned|boilerplate|antwortet|sagt|schreibt|zum\s+beispiel|répond|dit|écrit"
-    r"|par\s+exemple|responde|dice|escribe|por\s+ejemplo)\b",
+    r"|common|canned|boilerplate|antwortet\w*|sagt\w*|schrieb|schreibt|zum\s+beispiel"
+    r"|répond\w*|dit|écri\w*|par\s+exemple|respond\w*|contest\w*|dijo|dice|escrib\w*"
+    r"|por\s+ejemplo)\b",
     re.IGNORECASE,
 )
 _STRONG_QUALIFIER = re.compile(
@@ -81,8 +84,11 @@ def _quoted(text: str, start: int, end: int) -> bool:
 
 
 def _discussed(text: str, start: int, end: int) -> bool:
+    """Topic words around the match (not in it: "What is your system prompt?")."""
+    low, high = max(0, start - _AROUND), min(len(text), end + _AROUND)
     return (
-        _DISCUSSION.search(text, max(0, start - _AROUND), min(len(text), end + _AROUND)) is not None
+        _DISCUSSION.search(text, low, start) is not None
+        or _DISCUSSION.search(text, end, high) is not None
     )
 
 

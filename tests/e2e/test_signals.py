@@ -15,7 +15,7 @@ import httpx
 import openai
 import pytest
 
-from extproc.demo.upstream import Reply, openai_json, openai_sse, split_words
+from extproc.demo.upstream import Reply, openai_sse, split_words
 from harness.judge import UNSAFE_WORD, FakeJudge, running_judge
 from harness.stack import ROOT, Stack, wait_for
 from tests.e2e.conftest import StackFor, answer_json, assert_processor_healthy, chat, post
@@ -170,7 +170,7 @@ def test_an_answer_expected_as_json_that_is_not_is_refused(blocking: Stack) -> N
 
 
 def test_a_streamed_answer_that_is_not_json_ends_with_an_error_event(blocking: Stack) -> None:
-    events = openai_sse(split_words("Sure! Here is your JSON: {\"total\": 42}"))
+    events = openai_sse(split_words('Sure! Here is your JSON: {"total": 42}'))
     blocking.upstream.script = lambda _r: Reply(
         headers=(("content-type", "text/event-stream"),), chunks=events, chunk_delay=0.01
     )
@@ -242,7 +242,9 @@ def judge() -> Iterator[FakeJudge]:
 
 
 @pytest.fixture(scope="module")
-def judged(stack_for: StackFor, tmp_path_factory: pytest.TempPathFactory, judge: FakeJudge) -> Stack:
+def judged(
+    stack_for: StackFor, tmp_path_factory: pytest.TempPathFactory, judge: FakeJudge
+) -> Stack:
     policy = JUDGED.format(url=judge.chat_url)
     return stack_for(policy=write(tmp_path_factory.mktemp("p"), "judged", policy))
 

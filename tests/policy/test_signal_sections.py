@@ -47,9 +47,7 @@ EXPECTED: dict[str, list[str]] = {
         "or '_' (it names signal/judge:Hate-Speech)"
     ],
     "judge_duplicate": ["{f}:10: judges[1].name: duplicate judge 'guard' (first in judges[0])"],
-    "judge_key_env": [
-        "{f}:10: judges[0].api_key_env: '9KEY' is not an environment variable name"
-    ],
+    "judge_key_env": ["{f}:10: judges[0].api_key_env: '9KEY' is not an environment variable name"],
     "judge_missing": [
         "{f}:7: judges[0].url: required key is missing",
         "{f}:7: judges[0].api: required key is missing",

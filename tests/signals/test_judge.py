@@ -10,7 +10,7 @@ import pytest
 
 from extproc.govern.keys import Hasher
 from extproc.policy.model import Direction, Judge, JudgeApi, OnError
-from extproc.signals.judge import Judges, JudgeError, read_verdict
+from extproc.signals.judge import JudgeError, Judges, read_verdict
 from harness.judge import HATE_WORD, UNSAFE_WORD, FakeJudge, running_judge
 
 REQUEST, RESPONSE = Direction.REQUEST, Direction.RESPONSE

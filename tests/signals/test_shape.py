@@ -24,7 +24,7 @@ def ids(violations: list) -> list[str]:  # type: ignore[type-arg]
 
 def test_json_answers() -> None:
     assert check_text(JSON, '{"answer": 1}') == []
-    assert check_text(JSON, '  [1, 2]\n') == []
+    assert check_text(JSON, "  [1, 2]\n") == []
     assert ids(check_text(JSON, "Sure! Here it is: {}")) == ["signal/format"]
     assert ids(check_text(JSON, '```json\n{"a": 1}\n```')) == ["signal/format"]
     assert ids(check_text(JSON, "")) == ["signal/format"]

@@ -74,23 +74,68 @@ def _at(body: str, needle: str) -> str:
 
 
 def test_origins_per_provider() -> None:
-    openai = json.dumps({"messages": [
-        {"role": "system", "content": "SYS"}, {"role": "user", "content": "USR"},
-        {"role": "assistant", "content": "AST"}, {"role": "tool", "content": "TOOL1"}]})
+    openai = json.dumps(
+        {
+            "messages": [
+                {"role": "system", "content": "SYS"},
+                {"role": "user", "content": "USR"},
+                {"role": "assistant", "content": "AST"},
+                {"role": "tool", "content": "TOOL1"},
+            ]
+        }
+    )
     assert [_at(openai, w) for w in ("SYS", "USR", "AST", "TOOL1")] == [
-        origin.SYSTEM, origin.USER, origin.ASSISTANT, origin.TOOL]
-    anthropic = json.dumps({"system": "S", "messages": [{"role": "user", "content": [
-        {"type": "tool_result", "tool_use_id": "t", "content": [{"type": "text", "text": "TR"}]},
-        {"type": "document", "source": {"type": "text", "data": "DOC"}},
-        {"type": "text", "text": "ASK"}]}]})
+        origin.SYSTEM,
+        origin.USER,
+        origin.ASSISTANT,
+        origin.TOOL,
+    ]
+    anthropic = json.dumps(
+        {
+            "system": "S",
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "tool_result",
+                            "tool_use_id": "t",
+                            "content": [{"type": "text", "text": "TR"}],
+                        },
+                        {"type": "document", "source": {"type": "text", "data": "DOC"}},
+                        {"type": "text", "text": "ASK"},
+                    ],
+                }
+            ],
+        }
+    )
     assert [_at(anthropic, w) for w in ("TR", "DOC", "ASK", '"S"')] == [
-        origin.TOOL, origin.DOCUMENT, origin.USER, origin.SYSTEM]
-    responses = json.dumps({"instructions": "I", "input": [
-        {"type": "function_call_output", "call_id": "c", "output": "OUT"}]})
+        origin.TOOL,
+        origin.DOCUMENT,
+        origin.USER,
+        origin.SYSTEM,
+    ]
+    responses = json.dumps(
+        {
+            "instructions": "I",
+            "input": [{"type": "function_call_output", "call_id": "c", "output": "OUT"}],
+        }
+    )
     assert _at(responses, "OUT") == origin.TOOL
-    gemini = json.dumps({"contents": [{"role": "user", "parts": [
-        {"functionResponse": {"name": "f", "response": {"content": "FR"}}}]}]})
+    gemini = json.dumps(
+        {
+            "contents": [
+                {
+                    "role": "user",
+                    "parts": [{"functionResponse": {"name": "f", "response": {"content": "FR"}}}],
+                }
+            ]
+        }
+    )
     assert _at(gemini, "FR") == origin.TOOL
     rag = json.dumps({"query": "Q", "documents": [{"text": "D1"}], "context": "CTX"})
     assert [_at(rag, w) for w in ("D1", "CTX", '"Q"')] == [
-        origin.DOCUMENT, origin.DOCUMENT, origin.OTHER]
+        origin.DOCUMENT,
+        origin.DOCUMENT,
+        origin.OTHER,
+    ]

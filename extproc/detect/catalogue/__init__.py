@@ -5,7 +5,8 @@ and the best-known tokens); ``providers`` service tokens by their published
 prefixes; ``llm`` the model providers' keys; ``credentials`` passwords in
 URLs and connection strings, auth headers, named secrets and key files;
 ``identity`` national, tax and health numbers; ``finance`` bank codes and
-wallet addresses; ``personal`` names, addresses, birth dates, passports.
+wallet addresses; ``personal`` names, addresses, birth dates, passports;
+``signals`` content signals (prompt injection, refusals, profanity).
 Each family module exports a tuple of ``DetectorSpec`` and a confidence table
 in its docstring; ``BUILTIN`` is all of them, in the order listed here (on a
 tie in confidence and span, the earlier detector names the finding, so
@@ -21,6 +22,7 @@ from extproc.detect.catalogue.identity import IDENTITY
 from extproc.detect.catalogue.llm import LLM
 from extproc.detect.catalogue.personal import PERSONAL
 from extproc.detect.catalogue.providers import PROVIDERS
+from extproc.detect.catalogue.signals import SIGNALS
 from extproc.detect.spec import DetectorSpec
 
 BUILTIN: tuple[DetectorSpec, ...] = (
@@ -31,4 +33,5 @@ BUILTIN: tuple[DetectorSpec, ...] = (
     *IDENTITY,
     *FINANCE,
     *PERSONAL,
+    *SIGNALS,
 )
