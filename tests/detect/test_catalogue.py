@@ -45,6 +45,7 @@ FAMILY_IDS = {
     "identity": 13,
     "finance": 4,
     "personal": 4,
+    "signals": 3,
 }
 
 WEAK = 0.5
@@ -90,7 +91,7 @@ def test_ids_are_the_public_names() -> None:
     ids = [spec.id for spec in BUILTIN]
     assert len(ids) == len(set(ids))
     assert set(ids) >= CLASSIC_IDS
-    assert all(i.startswith(("pii/", "secret/")) for i in ids)
+    assert all(i.startswith(("pii/", "secret/", "signal/")) for i in ids)
     modules = {m.__name__.rsplit(".", 1)[1]: m for m in _family_modules()}
     for family, count in FAMILY_IDS.items():
         specs = [v for v in vars(modules[family]).values() if isinstance(v, tuple)]

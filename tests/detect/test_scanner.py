@@ -91,7 +91,7 @@ def test_detector_without_keyword_hit_is_not_run(monkeypatch: pytest.MonkeyPatch
 
 
 def test_prefiltered_detectors_are_skipped_on_text_without_candidates() -> None:
-    plan = SCANNER.plan("Numbers like 42 and 2024 are fine. Email a@b.example please.")
+    plan = SCANNER.plan("Numbers like 42 and 2024 are fine. Mail a@b.example please.")
     assert set(plan) == {"pii/email"}
 
 
