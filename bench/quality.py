@@ -8,7 +8,9 @@ original one (chat-like texts with values of every built-in detector, and
 hard negatives), an evasion one (the same kinds of values with one encoding
 applied at random) and a notations one (values written the way people and
 tools write them, and ordinary text that looks like values;
-``bench/corpus/notations.py``). Each is written as JSON lines and scanned the way
+``bench/corpus/notations.py``); a signals corpus (injections, refusals,
+profanity and their hard negatives in four languages,
+``bench/corpus/signals.py``) is scored per text. Each is written as JSON lines and scanned the way
 a user would, with ``extproc scan --policy policies/default.yaml --jsonl``;
 the findings are matched against the labels.
 
@@ -36,6 +38,7 @@ from pathlib import Path
 
 from bench.corpus.notations import NOTATIONS, notation_corpus
 from bench.corpus.people import people_corpus
+from bench.corpus.signals import SIGNALS, signal_corpus
 from bench.corpus.texts import ENCODINGS, Record, Texts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,6 +186,55 @@ def score(records: list[Record], findings: dict[str, list[dict[str, object]]]) -
     return scored
 
 
+def _values_only(
+    found: dict[str, list[dict[str, object]]],
+) -> dict[str, list[dict[str, object]]]:
+    """Findings of value detectors: content signals are scored on their own corpus."""
+    return {
+        k: [f for f in v if not str(f["detector"]).startswith("signal/")] for k, v in found.items()
+    }
+
+
+# Content signals are scored per text: does it carry the signal? (A phrase's
+# extent is a matter of taste; whether the text is an attack is not.)
+SIGNALS_TARGET = 0.95
+
+
+def score_signals(records: list[Record], findings: dict[str, list[dict[str, object]]]) -> Scored:
+    scored = Scored()
+    for record in records:
+        found = {str(f["detector"]) for f in findings.get(record.id, [])}
+        truth = {label[0] for label in record.labels}
+        for detector in SIGNALS:
+            hit, said = detector in truth, detector in found
+            counts = scored.by_detector.setdefault(detector, Counts())
+            outcome = Counts(tp=hit and said, fp=said and not hit, fn=hit and not said)
+            counts.add(outcome)
+            if outcome.fp or outcome.fn:
+                kind = "FP" if outcome.fp else "FN"
+                scored.errors.append((kind, detector, record, (detector, 0, len(record.text))))
+    return scored
+
+
+def render_signals(records: list[Record], scored: Scored) -> str:
+    m = scored.micro()
+    negatives = sum(r.kind == "negative" for r in records)
+    return "\n".join(
+        [
+            "",
+            f"Signals corpus (``bench/corpus/signals.py``, English, German, French, Spanish): "
+            f"{len(records)} texts, {len(records) - negatives} carrying a signal (injections "
+            f"in messages, tool results, documents and base64; refusals; profanity), "
+            f"{negatives} hard negatives (questions and articles about injections, quoted "
+            f"refusals, Scunthorpe words). Scored per text. Micro-F1 **{m.f1:.3f}** "
+            f"(target {SIGNALS_TARGET}).",
+            "",
+            table("signal", sorted(scored.by_detector.items()), m),
+            "",
+        ]
+    )
+
+
 def _without_people(findings: list[dict[str, object]]) -> list[dict[str, object]]:
     return [f for f in findings if f["detector"] not in ("pii/name", "pii/address")]
 
@@ -322,29 +374,33 @@ def main() -> None:
 
     from extproc.detect.catalogue import BUILTIN
 
-    detectors = [spec.id for spec in BUILTIN]
+    detectors = [spec.id for spec in BUILTIN if spec.id not in SIGNALS]
     texts = Texts(args.seed)
     original = original_corpus(texts, detectors, args.scale)
     evasion = evasion_corpus(texts, detectors, args.scale)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        first = score(original, scan(original, workdir, "original"))
-        second = score(evasion, scan(evasion, workdir, "evasion"))
+        first = score(original, _values_only(scan(original, workdir, "original")))
+        second = score(evasion, _values_only(scan(evasion, workdir, "evasion")))
         notations = notation_corpus(args.seed, args.scale)
         # That corpus labels no names or addresses (its frames hold Faker's
         # people): those two detectors are left out of its score.
         found = scan(notations, workdir, "notations")
+        found = _values_only(found)
         third = score(notations, {k: _without_people(v) for k, v in found.items()})
         people = people_corpus(args.seed, args.scale)
-        fourth = score_people(people, scan(people, workdir, "people"))
+        fourth = score_people(people, _values_only(scan(people, workdir, "people")))
+        signals = signal_corpus(args.seed, args.scale)
+        fifth = score_signals(signals, scan(signals, workdir, "signals"))
     if args.errors:
-        for scored in (first, second, third, fourth):
+        for scored in (first, second, third, fourth, fifth):
             show_errors(scored, args.errors)
     speed = throughput([r.text for r in original], detectors) if args.throughput else []
     report = render(args.seed, original, evasion, first, second, speed)
     report += render_notations(notations, third)
     report += render_people(people, fourth)
+    report += render_signals(signals, fifth)
     print(report)
     if args.write:
         write_between_markers(args.write, report)
@@ -352,6 +408,7 @@ def main() -> None:
         ("original", first, TARGET),
         ("evasion", second, TARGET),
         ("notations", third, NOTATIONS_TARGET),
+        ("signals", fifth, SIGNALS_TARGET),
     ):
         if scored.micro().f1 < target:
             raise SystemExit(
