@@ -589,82 +589,6 @@ def _refusal_es() -> str:
     return f"(?:{first}|{as_ai}|{against}|{decline})"
 
 
-REFUSAL = Family(
-    "refusal",
-    "(?:" + "|".join((_refusal_en(), _refusal_de(), _refusal_fr(), _refusal_es())) + ")",
-    (
-        "sorry",
-        "afraid",
-        "apolog",
-        "unfortunately",
-        "can't",
-        "can\u2019t",
-        "cannot",
-        "can",
-        "won't",
-        "won\u2019t",
-        "will",
-        "unable",
-        "able",
-        "allowed",
-        "permitted",
-        "decline",
-        "refuse",
-        "going",
-        "think",
-        "comfortable",
-        "an ai",
-        "language model",
-        "artificial",
-        "against",
-        "violate",
-        "line with",
-        "conflicts",
-        "breaches",
-        "kann",
-        "darf",
-        "ki",
-        "sprachmodell",
-        "künstliche",
-        "ablehnen",
-        "verstößt",
-        "verstösst",
-        "widerspricht",
-        "peux",
-        "pourrai",
-        "vais",
-        "saurais",
-        "suis",
-        "tant",
-        "encontre",
-        "contraire",
-        "enfreint",
-        "viole",
-        "contrevient",
-        "refuser",
-        "décliner",
-        "puedo",
-        "podré",
-        "posible",
-        "condiciones",
-        "voy",
-        "autorizad",
-        "modelo",
-        " ia",
-        "inteligencia",
-        "asistente",
-        "contra",
-        "infringe",
-        "viola",
-        "contradice",
-        "rechazar",
-        "declinar",
-        "negarme",
-    ),  # fmt: skip
-    "",  # filled below
-)
-
-
 _CANT_LITERALS = (
     "can't", "cannot", "can not", "won't", "will not", "unable to", "not able to",
     "not allowed to", "not permitted to", "decline to", "refuse to", "not going to",
@@ -731,6 +655,25 @@ REFUSAL_GATE = "|".join(
               "no voy a", "no estoy autorizad"), _HELP_ES),
     )
 )  # fmt: skip
+
+_REFUSAL_KEYWORDS = (
+    "sorry", "afraid", "apolog", "unfortunately", "can't", "can\u2019t", "cannot", "can", "won't",
+    "won\u2019t", "will", "unable", "able", "allowed", "permitted", "decline", "refuse", "going",
+    "think", "comfortable", "an ai", "language model", "artificial", "against", "violate",
+    "line with", "conflicts", "breaches", "kann", "darf", "ki", "sprachmodell", "künstliche",
+    "ablehnen", "verstößt", "verstösst", "widerspricht", "peux", "pourrai", "vais", "saurais",
+    "suis", "tant", "encontre", "contraire", "enfreint", "viole", "contrevient", "refuser",
+    "décliner", "puedo", "podré", "posible", "condiciones", "voy", "autorizad", "modelo", " ia",
+    "inteligencia", "asistente", "contra", "infringe", "viola", "contradice", "rechazar",
+    "declinar", "negarme",
+)  # fmt: skip
+
+REFUSAL = Family(
+    "refusal",
+    "(?:" + "|".join((_refusal_en(), _refusal_de(), _refusal_fr(), _refusal_es())) + ")",
+    _REFUSAL_KEYWORDS,
+    REFUSAL_GATE,
+)
 
 # -- profanity ----------------------------------------------------------------------
 
