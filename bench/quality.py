@@ -128,12 +128,15 @@ def evasion_corpus(texts: Texts, detectors: list[str], scale: float) -> list[Rec
 # --- scanning, as a user would
 
 
-def scan(records: list[Record], workdir: Path, name: str) -> dict[str, list[dict[str, object]]]:
+def scan(
+    records: list[Record], workdir: Path, name: str, direction: str = "request"
+) -> dict[str, list[dict[str, object]]]:
     source = workdir / f"{name}.jsonl"
     with source.open("w", encoding="utf-8") as out:
         for r in records:
             out.write(json.dumps({"id": r.id, "text": r.text}, ensure_ascii=False) + "\n")
     argv = [sys.executable, "-m", "extproc.cli", "scan", "--policy", str(POLICY)]
+    argv += ["--direction", direction]
     done = subprocess.run(
         [*argv, "--jsonl", str(source)], capture_output=True, text=True, check=False, cwd=ROOT
     )
@@ -392,7 +395,12 @@ def main() -> None:
         people = people_corpus(args.seed, args.scale)
         fourth = score_people(people, _values_only(scan(people, workdir, "people")))
         signals = signal_corpus(args.seed, args.scale)
-        fifth = score_signals(signals, scan(signals, workdir, "signals"))
+        # Prompts and answers: injections are a prompt's signal, refusals an answer's.
+        as_prompts = scan(signals, workdir, "signals-prompts")
+        as_answers = scan(signals, workdir, "signals-answers", "response")
+        fifth = score_signals(
+            signals, {k: v + as_answers.get(k, []) for k, v in as_prompts.items()}
+        )
     if args.errors:
         for scored in (first, second, third, fourth, fifth):
             show_errors(scored, args.errors)

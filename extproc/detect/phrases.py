@@ -54,7 +54,7 @@ def literal(*options: str) -> str:
         pieces = []
         for c in option:
             if c == " ":
-                pieces.append(r"[^\w.!?\n]{1,4}")
+                pieces.append(r"[^\w.!?\n]+")
             elif c in "'\u2019":
                 pieces.append(r"['\x{2019}\x{2bc}]")
             else:
@@ -66,6 +66,16 @@ def literal(*options: str) -> str:
 def longest(phrase: str) -> str:
     """A phrase's longest word: its keyword (it occurs in every match)."""
     return max(phrase.split(" "), key=len)
+
+
+# Words too common in LLM traffic to be keywords (the regex would run near
+# every one of them): a phrase's next longest word is taken instead.
+_COMMON = frozenset({"prompt", "system", "instructions", "message", "model"})
+
+
+def _keyword(phrase: str) -> str:
+    rare = [w for w in phrase.split(" ") if w not in _COMMON]
+    return max(rare or phrase.split(" "), key=len)
 
 
 def pair(first: tuple[str, ...], later: tuple[str, ...]) -> str:
@@ -241,7 +251,7 @@ def _extract() -> Family:
         edge(words("repeat", "print", "output")) + gap(4) + words("verbatim", "word for word")
     )
     repeat = ("repeat", "print", "output", "wiederhole", "répète", "répétez", "repite")
-    keywords = {longest(w) for w in _SECRET_PROMPTS} | set(repeat)
+    keywords = {_keyword(w) for w in (*_SECRET_PROMPTS, *_ASKS)} | set(repeat)
     gate = (
         literal(*_SECRET_PROMPTS)
         + "|"
@@ -305,7 +315,7 @@ def _persona() -> Family:
     # "DAN" in capitals only: Dan is a name.
     dan = edge(words("you are", "you're", "act as", "you will be")) + SEP + "(?-i:DAN)(?!\\w)"
     modes = edge(words(*_MODES))
-    keywords = {longest(w) for w in (*_UNBOUND, *_MODES)} | {"you", "act"}
+    keywords = {_keyword(w) for w in (*_UNBOUND, *_MODES)} | {"dan"}
     gate = (
         literal(*_UNBOUND, *_MODES)
         + "|"
@@ -324,7 +334,7 @@ SPECIAL_TOKENS = (
 )
 _ROLE_TAGS = (
     r"</?(?:system|system_prompt|system-prompt|sys|instructions?|admin|developer"
-    r"|system_message|policy)\s*>"
+    r"|system_message|policy)>"
 )
 _HEADERS = (
     r"(?:^|(?<=\s))(?:#{2,4}|\*\*)[ \t]*(?:new[ \t]+|updated[ \t]+|system[ \t]+)?"
@@ -332,7 +342,7 @@ _HEADERS = (
     r"(?:[ \t]*\*\*)?(?:[ \t]*:|[ \t]*(?=\n|$))"
 )
 ROLE_LINES = (
-    r"(?:^|\n)[ \t]*(?:system|SYSTEM|System|assistant|ASSISTANT|human|HUMAN)[ \t]*:"
+    r"(?:^|\n)[ \t]*(?:system|SYSTEM|System|assistant|ASSISTANT|human|HUMAN)[ \t]?:"
     r"|\n\nHuman:|\n\nAssistant:"
 )
 _FAKE_JSON = r"[\"']role[\"'][ \t]*:[ \t]*[\"'](?:system|developer)[\"']|\[system\]\(#[\w-]+\)"
@@ -341,12 +351,14 @@ _FAKE_JSON = r"[\"']role[\"'][ \t]*:[ \t]*[\"'](?:system|developer)[\"']|\[syste
 def _template() -> Family:
     pattern = f"(?:{SPECIAL_TOKENS}|{_ROLE_TAGS}|{_HEADERS}|{ROLE_LINES}|{_FAKE_JSON})"
     keywords = (
-        "<|", "|>", "[inst]", "[/inst]", "<<sys>>", "<</sys>>", "_of_turn>", "system", "sys>",
-        "instruction", "admin>", "developer", "policy>", "##", "**", "human", "assistant",
+        "<|", "[inst]", "[/inst]", "<<sys>>", "<</sys>>", "_of_turn>", "system>", "sys>",
+        "prompt>", "instruction>", "instructions>", "admin>", "developer>", "message>",
+        "policy>", "##", "**", "system:", "system :", "assistant:", "assistant :", "human:",
+        "human :", '"system"', "'system'", '"developer"', "'developer'", "[system](#",
     )  # fmt: skip
     gate = (
         r"<\|[\w/]{2,20}\|?>|\[/?INST\]|<</?SYS>>|_of_turn>"
-        r"|(?i:</?(?:system|sys|instructions?|admin|developer|policy)[\w-]*\s*>)"
+        r"|(?i:</?(?:system|sys|instructions?|admin|developer|policy)[\w-]*>)"
         r"|(?i:(?:#{2,4}|\*\*)[ \t]*(?:new |updated |system )?"
         r"(?:instruction|system|response|input|admin|developer))"
         r"|(?i:(?:^|\n)[ \t]*(?:system|assistant|human)[ \t]*:)"
@@ -657,15 +669,17 @@ REFUSAL_GATE = "|".join(
 )  # fmt: skip
 
 _REFUSAL_KEYWORDS = (
-    "sorry", "afraid", "apolog", "unfortunately", "can't", "can\u2019t", "cannot", "can", "won't",
-    "won\u2019t", "will", "unable", "able", "allowed", "permitted", "decline", "refuse", "going",
-    "think", "comfortable", "an ai", "language model", "artificial", "against", "violate",
-    "line with", "conflicts", "breaches", "kann", "darf", "ki", "sprachmodell", "künstliche",
-    "ablehnen", "verstößt", "verstösst", "widerspricht", "peux", "pourrai", "vais", "saurais",
-    "suis", "tant", "encontre", "contraire", "enfreint", "viole", "contrevient", "refuser",
-    "décliner", "puedo", "podré", "posible", "condiciones", "voy", "autorizad", "modelo", " ia",
-    "inteligencia", "asistente", "contra", "infringe", "viola", "contradice", "rechazar",
-    "declinar", "negarme",
+    "sorry", "afraid", "apolog", "unfortunately", "can't", "can\u2019t", "cannot", "can not",
+    "can no", "won't", "won\u2019t", "will not", "unable", "not able", "allowed", "permitted",
+    "decline", "refuse", "not going", "think i can", "comfortable", "an ai", "language model",
+    "artificial", "against", "violate", "line with", "conflicts", "breaches",
+    "ich kann", "kann ich", "ich darf", "darf ich", "als ki", "eine ki", "ein ki",
+    "sprachmodell", "künstliche", "ablehnen", "verstößt", "verstösst", "widerspricht",
+    "peux pas", "pourrai pas", "vais pas", "saurais pas", "suis pas", "en tant", "encontre",
+    "contraire", "enfreint", "viole", "contrevient", "refuser", "décliner",
+    "no puedo", "no podré", "no me es posible", "no estoy", "no voy", "modelo de", "como ia",
+    "una ia", "inteligencia", "asistente", "en contra", "infringe", "viola", "contradice",
+    "rechazar", "declinar", "negarme",
 )  # fmt: skip
 
 REFUSAL = Family(
