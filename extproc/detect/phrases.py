@@ -18,6 +18,7 @@ refusals use in those languages; no third-party list is copied.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 APOS = "['\u2019\u02bc]"
@@ -46,11 +47,32 @@ def edge(pattern: str) -> str:
     return rf"(?<!\w){pattern}(?!\w)"
 
 
+# Words that start many phrases and much ordinary text: a gate condition
+# leaves them out at a phrase's start (what remains still occurs in every
+# match, and the gate's automaton follows fewer partial matches).
+_LEADS = frozenset(
+    (
+        "the", "a", "an", "all", "of", "your", "my", "to", "what", "what's", "is", "are", "were",
+     "which", "i", "i'm", "am", "you", "we", "it", "this", "that", "and", "or", "in", "on", "at",
+     "as", "for", "with", "me", "us", "de", "la", "le", "les", "el", "los", "las", "der", "die",
+     "das", "den", "du", "tu", "je", "ne", "una", "un", "une", "es", "est", "ist", "se", "te",
+     "ta", "mi", "mis",
+    )
+)  # fmt: skip
+
+
+def _distinctive(option: str) -> str:
+    words_ = option.split(" ")
+    while len(words_) > 1 and words_[0] in _LEADS and len(" ".join(words_[1:])) >= 6:
+        words_ = words_[1:]
+    return " ".join(words_)
+
+
 def literal(*options: str) -> str:
     """An RE2 condition (case-insensitive) that one of ``options`` occurs;
     a space inside an option is any short separator, as in ``words``."""
     escaped = []
-    for option in sorted(set(options), key=len, reverse=True):
+    for option in sorted({_distinctive(o.lower()) for o in options}, key=len, reverse=True):
         pieces = []
         for c in option:
             if c == " ":
@@ -78,10 +100,18 @@ def _keyword(phrase: str) -> str:
     return max(rare or phrase.split(" "), key=len)
 
 
-def pair(first: tuple[str, ...], later: tuple[str, ...]) -> str:
-    """An RE2 gate condition: one of ``first`` and one of ``later`` both occur
-    (``prepass.Gate`` asks the two halves as two small patterns)."""
-    return literal(*first) + r"[\s\S]*" + literal(*later)
+def then(first: Iterable[str], later: Iterable[str]) -> str:
+    """An RE2 gate condition: one of ``first`` right before one of ``later``
+    (a separator between). Gate conditions are plain sequences of literals:
+    no counters and no "A, later B" flags, which multiply the states of the
+    gate's automaton (measured: clean text scanned 10-15% slower)."""
+    return literal(*first) + r"[^\w.!?\n]+" + literal(*later)
+
+
+def merged_gate(*gates: str) -> str:
+    """One gate condition from several, as one alternation: one entry of the
+    gate's pattern set (fewer entries keep its automaton small)."""
+    return "(?:" + "|".join(gates) + ")"
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +204,7 @@ def _override() -> Family:
         "override",
         pattern,
         tuple(keys),
-        literal(*keys) + r"[\s\S]*" + literal(*{longest(n) for n in nouns}),
+        literal(*verbs),
     )
 
 
@@ -252,15 +282,7 @@ def _extract() -> Family:
     )
     repeat = ("repeat", "print", "output", "wiederhole", "répète", "répétez", "repite")
     keywords = {_keyword(w) for w in (*_SECRET_PROMPTS, *_ASKS)} | set(repeat)
-    gate = (
-        literal(*_SECRET_PROMPTS)
-        + "|"
-        + pair(_ASKS, _PLAIN_RULES)
-        + "|"
-        + literal(*repeat)
-        + r"[\s\S]*"
-        + literal(*(longest(w) for w in _ABOVE), "verbatim", "word for word")
-    )
+    gate = literal(*_SECRET_PROMPTS, *_ASKS, *_ABOVE, "verbatim", "word for word")
     return Family(
         "extract",
         f"(?:{demand}|{ask}|{above}|{verbatim})",
@@ -316,11 +338,7 @@ def _persona() -> Family:
     dan = edge(words("you are", "you're", "act as", "you will be")) + SEP + "(?-i:DAN)(?!\\w)"
     modes = edge(words(*_MODES))
     keywords = {_keyword(w) for w in (*_UNBOUND, *_MODES)} | {"dan"}
-    gate = (
-        literal(*_UNBOUND, *_MODES)
-        + "|"
-        + r"(?i:you|act)[^\w.!?\n]{1,4}(?i:are|as|be)[^\w.!?\n]{1,4}DAN"
-    )
+    gate = literal(*_UNBOUND, *_MODES) + r"|\bDAN\b"
     return Family("persona", f"(?:{setup}|{dan}|{modes})", tuple(sorted(keywords)), gate)
 
 
@@ -392,7 +410,7 @@ def _encoded() -> Family:
         "encoded",
         pattern,
         tuple(sorted({longest(v) for v in _DECODE_VERBS})),
-        literal(*_DECODE_VERBS) + r"[\s\S]*" + literal(*{longest(f) for f in _FOLLOW}),
+        literal(*_DECODE_VERBS),
     )
 
 
@@ -518,9 +536,6 @@ def _refusal_de() -> str:
         + cant
         + gap(4)
         + r"nicht"
-        + r"(?:"
-        + SEP
-        + r"\w+){0,2}"
         + SEP
         + help_
     )
@@ -601,21 +616,6 @@ def _refusal_es() -> str:
     return f"(?:{first}|{as_ai}|{against}|{decline})"
 
 
-_CANT_LITERALS = (
-    "can't", "cannot", "can not", "won't", "will not", "unable to", "not able to",
-    "not allowed to", "not permitted to", "decline to", "refuse to", "not going to",
-    "think i can",
-)  # fmt: skip
-_OBJECTS = (
-    "with that", "with this", "with your", "with requests", "that request", "this request",
-    "your request", "such content", "such requests", "kind of", "type of", "content like",
-    "anything like",
-)  # fmt: skip
-_COMPLY = (
-    "comply with", "fulfil", "fulfill", "complete", "process", "honor", "honour",
-    "assist with", "help with",
-)  # fmt: skip
-_SORRY_EN = ("sorry", "afraid", "apologize", "apologise", "unfortunately", "apologies")
 _AS_AI = (
     "as an ai", "as a large language model", "as a language model",
     "as an artificial intelligence", "an ai language model", "just an ai", "only an ai",
@@ -630,12 +630,6 @@ _AGAINST = (
     "conflicts with", "breaches", "verstößt gegen", "verstösst gegen", "widerspricht",
     "à l'encontre de", "contraire à", "enfreint", "viole", "contrevient",
     "en contra de", "infringe", "contradice",
-)  # fmt: skip
-_RULES = (
-    "guidelines", "principles", "policies", "policy", "programming", "values", "terms of use",
-    "richtlinien", "grundsätze", "regeln", "prinzipien", "directives", "règles", "principes",
-    "politiques", "conditions d'utilisation", "directrices", "políticas", "pautas",
-    "principios", "normas",
 )  # fmt: skip
 _DECLINE = (
     "must decline", "have to decline", "respectfully decline", "need to decline",
@@ -653,19 +647,26 @@ _HELP_ES = (
     "ayudar", "asistir", "proporcionar", "cumplir", "responder", "hacer", "crear",
     "generar", "escribir", "dar", "compartir", "facilitar", "atender", "participar",
 )  # fmt: skip
-REFUSAL_GATE = "|".join(
-    (
-        pair(_SORRY_EN, _CANT_LITERALS),
-        pair(_CANT_LITERALS, _OBJECTS),
-        pair(_CANT_LITERALS, _COMPLY),
-        pair(_AGAINST, _RULES),
-        literal(*_AS_AI, *_DECLINE),
-        pair(("ich kann", "kann ich", "ich darf", "darf ich"), _HELP_DE),
-        literal("je ne peux pas", "je ne pourrai pas", "je ne vais pas", "je ne saurais pas",
-                "je ne suis pas en mesure", "je ne suis pas autorisé"),
-        pair(("no puedo", "no podré", "no me es posible", "no estoy en condiciones",
-              "no voy a", "no estoy autorizad"), _HELP_ES),
-    )
+# Suffixes of the "can't" phrases, right before the verb that follows them.
+_CANT_ENDS = (
+    "can't", "cannot", "can not", "won't", "will not", "unable to", "able to", "allowed to",
+    "permitted to", "decline to", "refuse to", "going to", "think i can", "can't really",
+    "no longer",
+)  # fmt: skip
+_HELP_EN = (
+    "help", "assist", "comply", "provide", "fulfil", "support", "engage", "create",
+    "generate", "produce", "write", "share", "give", "offer", "answer", "respond",
+    "continue", "participate", "do that", "do this", "go along", "discuss", "complete",
+    "process", "honor", "honour",
+)  # fmt: skip
+REFUSAL_GATE = merged_gate(
+    then(_CANT_ENDS, _HELP_EN),
+    literal(*_AS_AI, *_DECLINE, *_AGAINST),
+    then(("nicht",), _HELP_DE),
+    literal("je ne peux pas", "je ne pourrai pas", "je ne vais pas", "je ne saurais pas",
+            "je ne suis pas"),
+    then(("no puedo", "no podré", "no me es posible", "no estoy en condiciones de",
+          "no voy a", "no estoy autorizado a", "no estoy autorizada a"), _HELP_ES),
 )  # fmt: skip
 
 _REFUSAL_KEYWORDS = (
@@ -758,9 +759,9 @@ def _profanity() -> Family:
     short = [k for k in keywords if k not in long_words]
     gate = (
         literal(*long_words)
-        + "|(?i:(?:^|[^\\pL\\pN_])(?:"
+        + "|(?i:(?:^|[^A-Za-z0-9_])(?:"
         + "|".join(_re2(k) for k in short)
-        + r")(?:[^\pL\pN_]|$))"
+        + r")(?:[^A-Za-z0-9_]|$))"
     )
     return Family("profanity", pattern, tuple(keywords), gate)
 

@@ -181,7 +181,7 @@ class Gate:
         single: list[str] = []
         both: set[tuple[str, str]] = set()
         for condition in conditions:
-            for alternative in _split_later(condition):
+            for alternative in split_later(condition):
                 if isinstance(alternative, tuple):
                     both.add(alternative)
                 else:
@@ -219,12 +219,12 @@ class Gate:
         return bool(singles)
 
 
-_LATER = "[\\s\\S]*"
+LATER = "[\\s\\S]*"
 
 
-def _split_later(pattern: str) -> list[str | tuple[str, str]]:
+def split_later(pattern: str) -> list[str | tuple[str, str]]:
     """The top-level alternatives of ``pattern``; ``A[\\s\\S]*B`` ones as (A, B)."""
-    if _LATER not in pattern:
+    if LATER not in pattern:
         return [pattern]
     parts: list[str] = []
     depth, escaped, in_class, start = 0, False, False, 0
@@ -247,8 +247,8 @@ def _split_later(pattern: str) -> list[str | tuple[str, str]]:
     parts.append(pattern[start:])
     out: list[str | tuple[str, str]] = []
     for part in parts:
-        first, found, second = part.partition(_LATER)
-        if found and first and second and _LATER not in second:
+        first, found, second = part.partition(LATER)
+        if found and first and second and LATER not in second:
             out.append((first, second))
         else:
             out.append(part)
