@@ -53,10 +53,10 @@ def edge(pattern: str) -> str:
 _LEADS = frozenset(
     (
         "the", "a", "an", "all", "of", "your", "my", "to", "what", "what's", "is", "are", "were",
-     "which", "i", "i'm", "am", "you", "we", "it", "this", "that", "and", "or", "in", "on", "at",
-     "as", "for", "with", "me", "us", "de", "la", "le", "les", "el", "los", "las", "der", "die",
-     "das", "den", "du", "tu", "je", "ne", "una", "un", "une", "es", "est", "ist", "se", "te",
-     "ta", "mi", "mis",
+        "which", "i", "i'm", "am", "you", "we", "it", "this", "that", "and", "or", "in", "on", "at",
+        "as", "for", "with", "me", "us", "de", "la", "le", "les", "el", "los", "las", "der", "die",
+        "das", "den", "du", "tu", "je", "ne", "una", "un", "une", "es", "est", "ist", "se", "te",
+        "ta", "mi", "mis",
     )
 )  # fmt: skip
 
