@@ -61,18 +61,70 @@ _LEADS = frozenset(
 )  # fmt: skip
 
 
-def _distinctive(option: str) -> str:
+# Letter pairs that ordinary text in these languages is full of. A gate
+# literal is entered wherever ordinary text holds its first two letters;
+# starting each literal at a rarer pair keeps the gate's automaton from
+# following partial matches at every word (measured: 500 literals starting
+# with common words cost the clean-text gate 12 %, starting with rare pairs 3 %).
+_COMMON_PAIRS = frozenset(
+    """th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io
+    le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur fo wh wi pr pl no ns ca ct
+    di el et ge ho il la lo mo na ni pe po rt sh so ss ta tr un us ut wa we ei ie au ue qu ue
+    ge da sc ig ni il ai ll os ci do ga ac ad ag am ap av em ep ev ex id im ir iv ol op ot ow
+    ul um up ur ab ak ay ba bo bu ca cr cu da dr du ec ef eg ep fa fe fi fl fr ga gi go gr
+    gu ib if ke ki ku lu mi mu nc ne nu ob od og ok oo ov pa pi pu ro ru sa se sl sm sp su sw
+    tu ty ud ug uk uv va vi vo wo ya yo za""".split()
+)
+
+
+def _distinctive(option: str, least: int = 6) -> str:
+    """What of a phrase the gate asks for: leading stop words left out, then
+    the phrase from its first apostrophe or uncommon letter pair on, keeping
+    ``least`` characters at least (what remains still occurs in every match)."""
     words_ = option.split(" ")
-    while len(words_) > 1 and words_[0] in _LEADS and len(" ".join(words_[1:])) >= 6:
+    while (
+        len(words_) > 1
+        and words_[0] in _LEADS
+        and words_[1] not in _LEADS
+        and len(" ".join(words_[1:])) >= 6
+    ):
         words_ = words_[1:]
-    return " ".join(words_)
+    phrase = " ".join(words_)
+    for i in range(len(phrase) - 1):
+        pair, left = phrase[i : i + 2], len(phrase) - i
+        if left < least:
+            break
+        if pair[0] in "'\u2019" or (pair.isalpha() and pair not in _COMMON_PAIRS):
+            return phrase[i:]  # an apostrophe, or an uncommon pair
+    return phrase
 
 
-def literal(*options: str) -> str:
+def fewest(options: Iterable[str], stems: Iterable[str] = ()) -> list[str]:
+    """The fewest literals one of which occurs wherever one of ``options``
+    does: ``stems`` that occur in some option take the place of the options
+    holding them ("ignor" for ignore, ignorez, ignorieren...), and an option
+    holding another one is left out. Every literal costs the gate's automaton
+    (about 1 % of clean-text speed per hundred, measured)."""
+    raw = {o.lower() for o in options}
+    used = {s for s in stems if any(s in o for o in raw)}
+    rest = {_distinctive(o) for o in raw if not any(s in o for s in used)}
+    kept = sorted(used | rest, key=len)
+    out: list[str] = []
+    for option in kept:  # shortest first: a longer one holding it is redundant
+        if not any(shorter in option for shorter in out):
+            out.append(option)
+    return out
+
+
+def literal(*options: str, stems: Iterable[str] = ()) -> str:
     """An RE2 condition (case-insensitive) that one of ``options`` occurs;
     a space inside an option is any short separator, as in ``words``."""
+    return _alternation(fewest(options, stems))
+
+
+def _alternation(options: Iterable[str]) -> str:
     escaped = []
-    for option in sorted({_distinctive(o.lower()) for o in options}, key=len, reverse=True):
+    for option in sorted(set(options), key=len, reverse=True):
         pieces = []
         for c in option:
             if c == " ":
@@ -105,7 +157,10 @@ def then(first: Iterable[str], later: Iterable[str]) -> str:
     (a separator between). Gate conditions are plain sequences of literals:
     no counters and no "A, later B" flags, which multiply the states of the
     gate's automaton (measured: clean text scanned 10-15% slower)."""
-    return literal(*first) + r"[^\w.!?\n]+" + literal(*later)
+    # The first part from a rarer letter pair on (its end stays), the later
+    # part whole (its start must follow the separator).
+    heads = {_distinctive(o.lower(), least=2) for o in first}
+    return _alternation(heads) + r"[^\w.!?\n]+" + _alternation(o.lower() for o in later)
 
 
 def merged_gate(*gates: str) -> str:
@@ -195,6 +250,17 @@ OVERRIDE_QUALIFIERS = (
 )  # fmt: skip
 
 
+# Stems for the gate: one literal for every form holding it.
+_OVERRIDE_STEMS = (
+    "ignor", "lgnor", "disregard", "forget", "overrid", "overlook", "bypass", "neglect",
+    "discard", "abandon", "circumvent", "nullif", "vergiss", "vergess", "missacht", "übergeh",
+    "überspring", "verwirf", "verwerf", "umgeh", "befolge", "oubli", "abstraction", "outre",
+    "néglig", "contourn", "annul", "olvid", "omiso", "omit", "descart", "anul", "por alto",
+    "de seguir", "pas compte", "suis plus", "suivez plus", "respecte plus", "respectez plus",
+    "no sig",
+)  # fmt: skip
+
+
 def _override() -> Family:
     verbs = [v for vs in _OVERRIDE_VERBS.values() for v in vs]
     nouns = [n for ns in _OVERRIDE_NOUNS.values() for n in ns]
@@ -204,7 +270,7 @@ def _override() -> Family:
         "override",
         pattern,
         tuple(keys),
-        literal(*verbs),
+        literal(*verbs, stems=_OVERRIDE_STEMS),
     )
 
 
@@ -332,13 +398,20 @@ _MODES = (
 )  # fmt: skip
 
 
+_UNBOUND_STEMS = (
+    "unrestrict", "unfilter", "uncensor", "jailbr", "amoral", "censor", "censur",
+    "eingeschränkt", "zensiert", "restricci", "restriction", "entwicklermodus", "développeur",
+    "desarrollador", "developer mode", "god mode", "do anything", "dan mode",
+)  # fmt: skip
+
+
 def _persona() -> Family:
     setup = edge(words(*_FROM_NOW, *_PRETEND)) + gap(8) + edge(words(*_UNBOUND))
     # "DAN" in capitals only: Dan is a name.
     dan = edge(words("you are", "you're", "act as", "you will be")) + SEP + "(?-i:DAN)(?!\\w)"
     modes = edge(words(*_MODES))
     keywords = {_keyword(w) for w in (*_UNBOUND, *_MODES)} | {"dan"}
-    gate = literal(*_UNBOUND, *_MODES) + r"|\bDAN\b"
+    gate = literal(*_UNBOUND, *_MODES, stems=_UNBOUND_STEMS) + r"|\bDAN\b"
     return Family("persona", f"(?:{setup}|{dan}|{modes})", tuple(sorted(keywords)), gate)
 
 
@@ -647,6 +720,14 @@ _HELP_ES = (
     "ayudar", "asistir", "proporcionar", "cumplir", "responder", "hacer", "crear",
     "generar", "escribir", "dar", "compartir", "facilitar", "atender", "participar",
 )  # fmt: skip
+# Every "as an AI" phrase holds one of these.
+_AS_AI_ANCHORS = (
+    "as an ai", "as a large language", "as a language model", "as an artificial",
+    "an ai language model", "just an ai", "only an ai", "an ai assistant", "als ki",
+    "als eine ki", "als ein ki", "sprachmodell", "künstliche intelligenz", "en tant qu",
+    "modelo de lenguaje", "inteligencia artificial", "asistente de ia", "asistente virtual",
+    "como ia", "como una ia", "como un ia", "modelo de ia",
+)  # fmt: skip
 # Suffixes of the "can't" phrases, right before the verb that follows them.
 _CANT_ENDS = (
     "can't", "cannot", "can not", "won't", "will not", "unable to", "able to", "allowed to",
@@ -661,7 +742,7 @@ _HELP_EN = (
 )  # fmt: skip
 REFUSAL_GATE = merged_gate(
     then(_CANT_ENDS, _HELP_EN),
-    literal(*_AS_AI, *_DECLINE, *_AGAINST),
+    literal(*_AS_AI_ANCHORS, *_DECLINE, *_AGAINST),
     then(("nicht",), _HELP_DE),
     literal("je ne peux pas", "je ne pourrai pas", "je ne vais pas", "je ne saurais pas",
             "je ne suis pas"),
@@ -746,6 +827,15 @@ PROFANITY_TIERS: dict[str, str] = {
 }
 
 
+# Stems no ordinary word holds (or too rarely to matter: "fickle").
+_PROFANITY_STEMS = (
+    "fuck", "shit", "cunt", "nigg", "fagg", "wank", "twat", "bitch", "bastard", "whore",
+    "slut", "asshol", "arsehol", "cocksuck", "dickhead", "scheiß", "scheiss", "arschl",
+    "wichs", "hurens", "fotze", "fick", "schlamp", "schwucht", "encul", "putain", "connard",
+    "connass", "salop", "merd", "mierd", "gilipoll", "pendej", "chinga", "maric",
+)  # fmt: skip
+
+
 def _profanity() -> Family:
     masked = [w for w in PROFANITY_TIERS if not w.replace(" ", "").isalnum()]
     plain = [w for w in PROFANITY_TIERS if w not in masked]
@@ -755,10 +845,10 @@ def _profanity() -> Family:
     keywords = sorted({longest(w) for w in PROFANITY_TIERS})
     # Short words that occur inside ordinary ones ("class", "cocktail", "title",
     # "Marsch") gate on whole words only, so ordinary text keeps the gate shut.
-    long_words = [k for k in keywords if len(k) >= 6 and k.isalpha()]
-    short = [k for k in keywords if k not in long_words]
+    covered = [k for k in keywords if any(s in k for s in _PROFANITY_STEMS)]
+    short = [k for k in keywords if len(k) < 6 and k not in covered]
     gate = (
-        literal(*long_words)
+        literal(*(k for k in keywords if k not in short), stems=_PROFANITY_STEMS)
         + "|(?i:(?:^|[^A-Za-z0-9_])(?:"
         + "|".join(_re2(k) for k in short)
         + r")(?:[^A-Za-z0-9_]|$))"
