@@ -144,7 +144,7 @@ def longest(phrase: str) -> str:
 
 # Words too common in LLM traffic to be keywords (the regex would run near
 # every one of them): a phrase's next longest word is taken instead.
-_COMMON = frozenset({"prompt", "system", "instructions", "message", "model"})
+_COMMON = frozenset({"prompt", "system", "instructions", "message", "model", "mode"})
 
 
 def _keyword(phrase: str) -> str:
@@ -410,7 +410,8 @@ def _persona() -> Family:
     # "DAN" in capitals only: Dan is a name.
     dan = edge(words("you are", "you're", "act as", "you will be")) + SEP + "(?-i:DAN)(?!\\w)"
     modes = edge(words(*_MODES))
-    keywords = {_keyword(w) for w in (*_UNBOUND, *_MODES)} | {"dan"}
+    # Modes by their whole name: "mode" alone is in every "model".
+    keywords = {_keyword(w) for w in _UNBOUND} | set(_MODES) | {"dan"}
     gate = literal(*_UNBOUND, *_MODES, stems=_UNBOUND_STEMS) + r"|\bDAN\b"
     return Family("persona", f"(?:{setup}|{dan}|{modes})", tuple(sorted(keywords)), gate)
 
@@ -843,6 +844,9 @@ def _profanity() -> Family:
     alternatives = [words(*plain), "(?:" + "|".join(_escape_masked(w) for w in by_length) + ")"]
     pattern = edge(f"(?:{'|'.join(alternatives)})")
     keywords = sorted({longest(w) for w in PROFANITY_TIERS})
+    # A short word runs the pattern near itself as a word ("ass" is in every
+    # "assistant"): beside a space (a word at a text's very edge is missed).
+    near = sorted({v for k in keywords for v in ((f" {k}", f"{k} ") if len(k) <= 4 else (k,))})
     # Short words that occur inside ordinary ones ("class", "cocktail", "title",
     # "Marsch") gate on whole words only, so ordinary text keeps the gate shut.
     covered = [k for k in keywords if any(s in k for s in _PROFANITY_STEMS)]
@@ -853,7 +857,7 @@ def _profanity() -> Family:
         + "|".join(_re2(k) for k in short)
         + r")(?:[^A-Za-z0-9_]|$))"
     )
-    return Family("profanity", pattern, tuple(keywords), gate)
+    return Family("profanity", pattern, tuple(near), gate)
 
 
 def _ascii_alnum(char: str) -> bool:
