@@ -445,16 +445,18 @@ ROLE_LINES = (
     r"(?:^|\n)[ \t]*(?:system|SYSTEM|System|assistant|ASSISTANT|human|HUMAN)[ \t]?:"
     r"|\n\nHuman:|\n\nAssistant:"
 )
-_FAKE_JSON = r"[\"']role[\"'][ \t]*:[ \t]*[\"'](?:system|developer)[\"']|\[system\]\(#[\w-]+\)"
+# Bing's "[system](#additional_instructions)". (A fake '"role": "system"' is
+# not looked for: a chat request's own JSON has it in every body.)
+_FAKE_ROLE = r"\[system\]\(#[\w-]+\)"
 
 
 def _template() -> Family:
-    pattern = f"(?:{SPECIAL_TOKENS}|{_ROLE_TAGS}|{_HEADERS}|{ROLE_LINES}|{_FAKE_JSON})"
+    pattern = f"(?:{SPECIAL_TOKENS}|{_ROLE_TAGS}|{_HEADERS}|{ROLE_LINES}|{_FAKE_ROLE})"
     keywords = (
         "<|", "[inst]", "[/inst]", "<<sys>>", "<</sys>>", "_of_turn>", "system>", "sys>",
         "prompt>", "instruction>", "instructions>", "admin>", "developer>", "message>",
         "policy>", "##", "**", "system:", "system :", "assistant:", "assistant :", "human:",
-        "human :", '"system"', "'system'", '"developer"', "'developer'", "[system](#",
+        "human :", "[system](#",
     )  # fmt: skip
     gate = (
         r"<\|[\w/]{2,20}\|?>|\[/?INST\]|<</?SYS>>|_of_turn>"
@@ -462,7 +464,7 @@ def _template() -> Family:
         r"|(?i:(?:#{2,4}|\*\*)[ \t]*(?:new |updated |system )?"
         r"(?:instruction|system|response|input|admin|developer))"
         r"|(?i:(?:^|\n)[ \t]*(?:system|assistant|human)[ \t]*:)"
-        r"|(?i:role[\"'][ \t]*:[ \t]*[\"'](?:system|developer))|\[system\]\(#"
+        r"|\[system\]\(#"
     )
     return Family("template", pattern, keywords, gate)
 
