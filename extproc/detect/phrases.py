@@ -152,12 +152,19 @@ def longest(phrase: str) -> str:
 
 # Words too common in LLM traffic to be keywords (the regex would run near
 # every one of them): a phrase's next longest word is taken instead.
-_COMMON = frozenset({"prompt", "system", "instructions", "message", "model", "mode"})
+_COMMON = frozenset(
+    {
+        "prompt", "system", "instructions", "message", "model", "mode", "content", "policy",
+        "developer", "output", "print", "tokens", "function", "text", "input",
+    }
+)  # fmt: skip
 
 
 def _keyword(phrase: str) -> str:
-    rare = [w for w in phrase.split(" ") if w not in _COMMON]
-    return max(rare or phrase.split(" "), key=len)
+    """A phrase's longest uncommon word of five letters or more, else the
+    phrase itself ("system prompt": both words are in every chat request's JSON)."""
+    rare = [w for w in phrase.split(" ") if w not in _COMMON and len(w) >= 5]
+    return max(rare, key=len) if rare else phrase
 
 
 def then(first: Iterable[str], later: Iterable[str]) -> str:
@@ -354,8 +361,8 @@ def _extract() -> Family:
     verbatim = (
         edge(words("repeat", "print", "output")) + gap(4) + words("verbatim", "word for word")
     )
-    repeat = ("repeat", "print", "output", "wiederhole", "répète", "répétez", "repite")
-    keywords = {_keyword(w) for w in (*_SECRET_PROMPTS, *_ASKS)} | set(repeat)
+    keywords = {_keyword(w) for w in (*_SECRET_PROMPTS, *_ASKS, *_ABOVE)}
+    keywords |= {"verbatim", "word for word"}
     gate = literal(*_SECRET_PROMPTS, *_ASKS, *_ABOVE, "verbatim", "word for word")
     return Family(
         "extract",
@@ -855,8 +862,11 @@ def _profanity() -> Family:
     pattern = edge(f"(?:{'|'.join(alternatives)})")
     keywords = sorted({longest(w) for w in PROFANITY_TIERS})
     # A short word runs the pattern near itself as a word ("ass" is in every
-    # "assistant"): beside a space (a word at a text's very edge is missed).
-    near = sorted({v for k in keywords for v in ((f" {k}", f"{k} ") if len(k) <= 4 else (k,))})
+    # "assistant", "class" and "pass"): after a space and before a space or a
+    # stop (a word at a text's very edge, or glued to other punctuation, is missed).
+    near = sorted(
+        {v for k in keywords for v in ([f" {k}{end}" for end in " .,!?\n"] if len(k) <= 4 else [k])}
+    )
     # Short words that occur inside ordinary ones ("class", "cocktail", "title",
     # "Marsch") gate on whole words only, so ordinary text keeps the gate shut.
     covered = [k for k in keywords if any(s in k for s in _PROFANITY_STEMS)]
