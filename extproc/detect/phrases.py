@@ -18,6 +18,7 @@ refusals use in those languages; no third-party list is copied.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -27,14 +28,37 @@ SEP = r"[^\w.!?\n]{1,4}"
 
 
 def words(*options: str) -> str:
-    """Alternatives as one group; a space inside an option is any short
-    separator, an apostrophe any apostrophe. Longest first (Python's ``re``
-    takes the first alternative that fits)."""
-    parts = []
-    for option in sorted(set(options), key=len, reverse=True):
-        pieces = [p.replace("'", APOS) for p in option.split(" ")]
-        parts.append(SEP.join(pieces))
-    return "(?:" + "|".join(parts) + ")"
+    """Alternatives as one group shaped like a trie (Python's ``re`` tries the
+    branches of a flat alternation one by one at every position; a trie fails
+    on the first letter); a space inside an option is any short separator, an
+    apostrophe any apostrophe. Longer options are tried first."""
+    units = sorted({tuple(_unit(c) for c in option.lower()) for option in options})
+    return "(?:" + _trie(list(units)) + ")"
+
+
+def _unit(char: str) -> str:
+    if char == " ":
+        return SEP
+    if char in "'\u2019":
+        return APOS
+    return re.escape(char)
+
+
+def _trie(options: list[tuple[str, ...]]) -> str:
+    ends = () in options
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for option in options:
+        if option:
+            by_first.setdefault(option[0], []).append(option[1:])
+    branches = [
+        head + _trie(rests) if rests != [()] else head for head, rests in by_first.items()
+    ]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if ends:
+        return f"(?:{body})?" if len(branches) == 1 and len(body) > 1 else body + "?"
+    return body
 
 
 def gap(n: int) -> str:
