@@ -188,6 +188,10 @@ class DlpInspector:
         seen.scanned_bytes += len(body)
         decision = scanned.decision
         seen.add(decision)
+        if direction is REQUEST and decision.actions:
+            # Where in the prompt a signal came from, blocked or not (labels only).
+            for detector, labels in hooks.origins(body, decision).items():
+                seen.origins.setdefault(detector, set()).update(labels)
         if decision.blocked:
             return side.blocked()
         if scanned.unreadable:
@@ -215,12 +219,9 @@ class DlpInspector:
         return Verdict(data=data, set_headers=headers, metadata=side.metadata())
 
     def _signals(self, side: Side, body: bytes, scanned: Scanned) -> Verdict | None:
-        """Where a prompt's signals came from, the answer's shape, the judges:
-        a blocking verdict, or None to go on (``extproc.signals.hooks``)."""
+        """The answer's shape and the judges: a blocking verdict, or None to
+        go on (``extproc.signals.hooks``)."""
         policy, direction, decision = side.policy, side.direction, scanned.decision
-        if direction is REQUEST and decision.actions:
-            for detector, labels in hooks.origins(body, decision).items():
-                side.seen.origins.setdefault(detector, set()).update(labels)
         if direction is RESPONSE and side.shape is not None:
             findings, over = hooks.shape_findings(side.shape, hooks.answer_texts(body))
             shaped = hooks.decided(policy, direction, findings, over)
