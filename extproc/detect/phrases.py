@@ -50,9 +50,7 @@ def _trie(options: list[tuple[str, ...]]) -> str:
     for option in options:
         if option:
             by_first.setdefault(option[0], []).append(option[1:])
-    branches = [
-        head + _trie(rests) if rests != [()] else head for head, rests in by_first.items()
-    ]
+    branches = [head + _trie(rests) if rests != [()] else head for head, rests in by_first.items()]
     if not branches:
         return ""
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
