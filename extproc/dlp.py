@@ -253,14 +253,15 @@ class DlpInspector:
         return side.blocked() if judged.blocked else None
 
     def calls_out(self, direction: Direction) -> bool:
-        """Whether handling this direction's body may wait on a judge (the
-        servicer then handles it off the event loop)."""
+        """Whether handling this direction's body may wait on a call-out: a
+        judge, or a model-based recogniser beside the scan (the servicer then
+        handles it off the event loop)."""
         policy = self.policy
-        return (
-            self._judges is not None
-            and policy is not None
-            and bool(hooks.judges_for(policy, self.route, direction))
-        )
+        if policy is None:
+            return False
+        if policy.scanner.calls_out:
+            return True
+        return self._judges is not None and bool(hooks.judges_for(policy, self.route, direction))
 
     def _signed_body(self, side: Side, new: bytes) -> Verdict | tuple[tuple[str, str], ...]:
         """A rewritten request body against its signature: refused if the

@@ -396,6 +396,12 @@ class Scanner:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Scanner is immutable (tried to set {name})")
 
+    @property
+    def calls_out(self) -> bool:
+        """Whether a scan may wait on a model (a ``ModelPass``, up to its
+        budget): the servicer then handles the message off its event loop."""
+        return self._model is not None
+
     def plan(self, text: str) -> dict[str, list[Span]]:
         """Detector id -> the windows of ``text`` its regex would run over (no entry: skipped)."""
         subject = normalize(text).text

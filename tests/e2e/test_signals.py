@@ -15,7 +15,7 @@ import httpx
 import openai
 import pytest
 
-from extproc.demo.upstream import Reply, openai_sse, split_words
+from extproc.demo.model import Reply, openai_sse, split_words
 from harness.judge import UNSAFE_WORD, FakeJudge, running_judge
 from harness.stack import ROOT, Stack, wait_for
 from tests.e2e.conftest import StackFor, answer_json, assert_processor_healthy, chat, post

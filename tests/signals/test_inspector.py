@@ -185,3 +185,22 @@ def test_a_hanging_judge_does_not_stall_other_streams(judge: FakeJudge, judges: 
     started = asyncio.run(both())
     assert finished["fast"] < finished["slow"]
     assert finished["fast"] - started < 0.6  # well before the judge's 0.8 s budget ends
+
+
+def test_a_scanner_with_a_model_pass_calls_out_too() -> None:
+    """One seam for every call-out: a model-based recogniser beside the scan
+    may wait up to its budget, so such messages leave the event loop too."""
+    from extproc.detect.recognizers import ModelPass
+
+    text = "version: 1\nname: m\nrules:\n  - detectors: ['pii/email']\n    request: redact\n"
+    model = ModelPass([], budget=0.05)
+    try:
+        with_model = compile_policy(parse_policy(text, "m.yaml"), model=model)
+        inspector = DlpInspector(lambda _h, _p, _n: with_model)
+        inspector.headers(REQUEST, CHAT, False, BodyMode.BUFFERED)
+        assert inspector.calls_out(REQUEST)
+        plain = DlpInspector(lambda _h, _p, _n: policy(text))
+        plain.headers(REQUEST, CHAT, False, BodyMode.BUFFERED)
+        assert not plain.calls_out(REQUEST)
+    finally:
+        model.close()
