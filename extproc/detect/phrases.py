@@ -886,8 +886,13 @@ def _profanity() -> Family:
     # A short word runs the pattern near itself as a word ("ass" is in every
     # "assistant", "class" and "pass"): after a space and before a space or a
     # stop (a word at a text's very edge, or glued to other punctuation, is missed).
+    # A masked word ("f*ck") is in no ordinary word: it is a keyword as it is.
     near = sorted(
-        {v for k in keywords for v in ([f" {k}{end}" for end in " .,!?\n"] if len(k) <= 4 else [k])}
+        {
+            v
+            for k in keywords
+            for v in ([f" {k}{end}" for end in " .,!?\n"] if len(k) <= 4 and k.isalnum() else [k])
+        }
     )
     # Short words that occur inside ordinary ones ("class", "cocktail", "title",
     # "Marsch") gate on whole words only, so ordinary text keeps the gate shut.

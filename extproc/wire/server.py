@@ -183,6 +183,12 @@ async def serve(
     # What exists now (modules, compiled policies, automata) lives as long as
     # the process: keep it out of every garbage collection that follows.
     gc.freeze()
+    # Signals are handled before the port is served: a SIGTERM that follows
+    # readiness at once still drains instead of killing the process.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     await server.start()
     await _set_health(health, health_pb2.HealthCheckResponse.SERVING)
     log.log(
@@ -198,10 +204,6 @@ async def serve(
         },
     )
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     memory = None
     if os.environ.get("EXTPROC_DEBUG_MEMORY"):
         memory = asyncio.create_task(_memory_report(float(os.environ["EXTPROC_DEBUG_MEMORY"])))

@@ -44,6 +44,10 @@ def test_default_policy_actions() -> None:
     for spec in BUILTIN:
         if spec.id.startswith("secret/"):
             expected = (Action.BLOCK, Action.REDACT)
+        elif spec.id == "signal/refusal":  # a model's refusal is in answers only
+            expected = (Action.OFF, Action.LOG)
+        elif spec.id.startswith("signal/"):
+            expected = (Action.LOG, Action.LOG)
         else:
             expected = (Action.REDACT, Action.REDACT)
         assert (action_for(policy, spec.id, REQ), action_for(policy, spec.id, RESP)) == expected
@@ -57,7 +61,9 @@ def test_default_thresholds_keep_the_catalogue_examples(spec: DetectorSpec) -> N
     policy = _load(POLICIES / "default.yaml")
     for example in spec.examples:
         findings = [f for f in policy.scanner.scan(example) if f.detector == spec.id]
-        decision = decide(findings, example, policy, REQ)
+        # The direction the policy acts on it in (a refusal: answers only).
+        direction = REQ if action_for(policy, spec.id, REQ) is not Action.OFF else RESP
+        decision = decide(findings, example, policy, direction)
         assert decision.suppressed == 0, example
         assert len(decision.actions) == len(findings)
 

@@ -57,6 +57,7 @@ def exported() -> dict[str, set[str]]:
         "budget_exceeded": ("pii/email", "other", "block", "window"),
         "budget_error": ("open",),
         "caller_refused": (),
+        "judge_call": ("guard", "timeout"),
         "stream_ended": (),
     }
     # A new Recorder method must be exercised here too, or its metric goes unchecked.
