@@ -338,6 +338,20 @@ def _choose(cluster: list[Candidate]) -> list[Candidate]:
     return sorted(chosen, key=lambda c: c[1])
 
 
+# Characters each side of a value looked at to tell binary data from text.
+_BINARY_REACH = 32
+
+
+def _in_binary(text: str, start: int, end: int) -> bool:
+    """A value amid bytes that are not text (escaped invalid UTF-8): at least
+    a quarter of the characters around it. In binary data (random bytes,
+    media, archives) an e-mail-shaped run is chance, and rewriting it would
+    corrupt the data; text in a legacy charset has the odd escaped byte only."""
+    window = text[max(0, start - _BINARY_REACH) : end + _BINARY_REACH]
+    escaped = sum(1 for char in window if "\udc80" <= char <= "\udcff")
+    return escaped * 4 >= len(window)
+
+
 class Scanner:
     """Immutable after ``build_scanner``; safe to share across threads and tasks."""
 
@@ -438,7 +452,11 @@ class Scanner:
             # Started first, so that a model runs while the regex scan does.
             collect = self._model.start(text, self.detector_ids)
         found = self._scan(text, 0, Budget(), gate)
-        findings = [Finding(self._detectors[i].id, s, e, c) for c, s, e, i in found]
+        findings = [
+            Finding(self._detectors[i].id, s, e, c)
+            for c, s, e, i in found
+            if not _in_binary(text, s, e)
+        ]
         return findings if collect is None else merge(findings, collect())
 
     def clear(self, text: str) -> bool:

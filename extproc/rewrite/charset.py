@@ -25,6 +25,8 @@ _MARKS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _MARK_STARTS = frozenset(m[:1] for m, _ in _MARKS) | {b"\x00"}
+# What JSON text begins with: the NUL pattern says UTF-16 or UTF-32 only then.
+_JSON_STARTS = frozenset(bytes([c]) for c in b'{["\t\n\r 0123456789-tfn')
 
 
 class Unreadable(ValueError):
@@ -88,8 +90,14 @@ def sniff(body: bytes, content_type: str) -> Charset | None:
     name = declared(content_type)
     if name is not None:
         return named(name, body)
-    if b"\x00" in head:
+    if b"\x00" in head and head.strip(b"\x00")[:1] in _JSON_STARTS:
+        # Only a guess, from where the NULs fall: kept if the whole body reads
+        # in it (random bytes with a NUL near the start are not UTF-16).
         codec = json.detect_encoding(body)
         if codec != "utf-8":
+            try:
+                body.decode(codec)
+            except UnicodeDecodeError:
+                return None
             return Charset(codec)
     return None

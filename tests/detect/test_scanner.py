@@ -286,3 +286,17 @@ def test_scanner_is_shareable_across_threads() -> None:
     expected = [SCANNER.scan(t) for t in texts]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(SCANNER.scan, texts)) == expected
+
+
+def test_values_amid_binary_data_are_chance_but_text_in_a_legacy_charset_counts() -> None:
+    from random import Random
+
+    from extproc.rewrite.text import to_text
+
+    email = "jane.doe" + "@example.org"
+    noise = Random(2026).randbytes(64)
+    binary = to_text(noise + b" " + email.encode() + b"\x0b" + noise)
+    assert [f for f in SCANNER.scan(binary) if f.detector == "pii/email"] == []
+    # cp1252: a no-break space (0xA0) and an accent are the only bytes not UTF-8.
+    legacy = to_text("Caf\xe9 contact:\xa0".encode("cp1252") + email.encode() + b" merci")
+    assert [f.detector for f in SCANNER.scan(legacy)] == ["pii/email"]

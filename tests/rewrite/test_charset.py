@@ -60,3 +60,21 @@ def test_utf16_json_strings_round_trip(text: str) -> None:
     charset = sniff(body, "application/json")
     assert charset is not None
     assert charset.encode(charset.decode(body)) == body
+
+
+def test_binary_with_a_nul_near_the_start_is_not_taken_for_utf16() -> None:
+    # Where NULs fall tells UTF-16 from UTF-32 in JSON only: bytes that do not
+    # start as JSON, or do not read in the guessed codec, stay UTF-8 (escaped).
+    assert sniff(b"\xde\x00\xfcL" + bytes(range(256)), "application/octet-stream") is None
+    not_utf16 = b"{\x00" + "\udc00".encode("utf-16-le", "surrogatepass")
+    assert sniff(not_utf16, "application/json") is None
+    real = '{"a": "b"}'.encode("utf-16-le")
+    charset = sniff(real, "application/json")
+    assert charset is not None and charset.decode(real) == '{"a": "b"}'
+
+
+@given(st.binary(min_size=4, max_size=64))
+def test_sniffing_arbitrary_bytes_never_makes_them_unreadable(data: bytes) -> None:
+    charset = sniff(data, "application/octet-stream")
+    if charset is not None and not charset.mark:
+        charset.decode(data)  # a guess is only made when it reads
