@@ -20,6 +20,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 
+from extproc.detect.recognizers import ModelPass, factories, load_recognizers
 from extproc.dlp import DlpInspector
 from extproc.exchange import Inspector
 from extproc.govern.guard import Governor
@@ -56,7 +57,7 @@ def governor(settings: Settings, recorder: Recorder = NOOP) -> Governor:
 
 
 def policy_inspectors(
-    path: str, recorder: Recorder, shared: Governor
+    path: str, recorder: Recorder, shared: Governor, model: ModelPass | None = None
 ) -> tuple[Callable[[Mapping[str, str], Mapping[str, object]], DlpInspector], Callable[[], None]]:
     """A per-stream inspector factory over the policies at ``path``, and the
     reload step the server runs periodically. Each stream takes one snapshot
@@ -68,7 +69,7 @@ def policy_inspectors(
 
     ``shared`` holds the hash key and the budget store of every stream;
     ``attributes`` are Envoy's request attributes of the stream, for attribution."""
-    store = PolicyStore(path)
+    store = PolicyStore(path, model=model)
     # One set of judges per process: connections and verdict cache are shared.
     judges = Judges(shared.hasher, recorder)
 
@@ -103,14 +104,22 @@ def policy_inspectors(
     return new_inspector, reload
 
 
+def model_pass(settings: Settings) -> ModelPass | None:
+    """The deployment's model-based recognisers (``--recognizers``), loaded
+    once per process; ``ValueError`` names an entry that cannot be used."""
+    if not settings.recognizers:
+        return None
+    return ModelPass(load_recognizers(settings.recognizers), settings.recognizer_budget)
+
+
 def inspector_factory(
-    settings: Settings, recorder: Recorder = NOOP
+    settings: Settings, recorder: Recorder = NOOP, model: ModelPass | None = None
 ) -> tuple[Factory, Callable[[], None] | None]:
     """The per-stream inspector source, and the periodic reload step (if any).
     Raises ``PolicyError`` when the policy cannot be loaded."""
     if settings.policy is None:
         return lambda _metadata, _attributes: PassThroughInspector(recorder), None
-    return policy_inspectors(settings.policy, recorder, governor(settings, recorder))
+    return policy_inspectors(settings.policy, recorder, governor(settings, recorder), model)
 
 
 def _announce(settings: Settings) -> None:
@@ -168,8 +177,13 @@ def serve(settings: Settings) -> int:
         if settings.policy is not None:
             try:  # said once here, rather than by every worker
                 PolicyStore(settings.policy)
+                if settings.recognizers:
+                    factories(settings.recognizers)  # imported, not called: no model here
             except PolicyError as exc:
                 _print_policy_errors(exc)
+                return 2
+            except ValueError as exc:
+                print(f"extproc serve: {exc}", file=sys.stderr)
                 return 2
         _announce(settings)
         return workers.supervise(settings, run_server)
@@ -210,9 +224,13 @@ def _run(settings: Settings, before_bind: Callable[[], None] | None, worker: int
         return 1
     try:
         try:
-            factory, reload_step = inspector_factory(settings, setup.recorder)
+            model = model_pass(settings)
+            factory, reload_step = inspector_factory(settings, setup.recorder, model)
         except PolicyError as exc:
             _print_policy_errors(exc)
+            return 2
+        except ValueError as exc:  # a recogniser entry
+            print(f"extproc serve: {exc}", file=sys.stderr)
             return 2
         if before_bind is not None:
             before_bind()

@@ -114,6 +114,8 @@ class Settings:
     redis_url: str | None = field(default=None, repr=False)
     redis_timeout: float = 0.05
     callout_threads: int = 16
+    recognizers: str | None = None
+    recognizer_budget: float = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +176,17 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("redis_url", str, "redis://... : per-client budgets shared in Redis (none: in memory)"),
     Option("redis_timeout", _positive_float, "seconds a budget check may wait for Redis"),
+    Option(
+        "recognizers",
+        str,
+        "comma-separated module:factory entries: model-based recognisers run beside the "
+        "regex scan (docs/recognizers.md)",
+    ),
+    Option(
+        "recognizer_budget",
+        _positive_float,
+        "seconds a recogniser may take per text; a later answer is dropped",
+    ),
     Option(
         "callout_threads",
         _positive_int,

@@ -4,7 +4,7 @@ The catalogue finds names and addresses without a model (lists, labels,
 structure). A deployment that wants a model as well (a NER model it
 installs itself, a call to a cloud DLP service) writes a ``Recognizer`` and
 hands it to ``ModelPass``; ``build_scanner(..., model=...)`` runs the pass
-beside the regex scan of every text whose gate is open:
+beside the regex scan of every text (``extproc serve --recognizers``):
 
 * the recogniser runs in a worker thread, started before the regex scan, so
   the two overlap (a model that releases the GIL, as ONNX or PyTorch do,
@@ -14,7 +14,8 @@ beside the regex scan of every text whose gate is open:
   ``ModelPass.late`` counts it, so a slow model cannot slow the proxy;
 * its findings count only for detectors the policy enables, and never where
   the catalogue already found something (catalogue evidence wins);
-* texts the gate clears (no detector could report anything) are not sent.
+* every text the policy scans is sent, also those the gate clears: a model
+  finds what the catalogue has no cue for.
 
 ``load_recognizers("package.module:factory")`` imports a factory that
 returns a recogniser or several; see ``docs/recognizers.md``.
@@ -114,6 +115,25 @@ def merge(found: list[Finding], extra: Iterable[Finding]) -> list[Finding]:
     return sorted(out, key=lambda f: f.start)
 
 
+def factories(spec: str) -> list[tuple[str, Callable[[], object]]]:
+    """The ``module:factory`` entries of ``spec``, imported but not called
+    (a supervisor checks them without loading a model); ``ValueError`` names
+    an entry that does not import."""
+    out: list[tuple[str, Callable[[], object]]] = []
+    for entry in (e.strip() for e in spec.split(",") if e.strip()):
+        module, _, name = entry.partition(":")
+        try:
+            factory = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError, ValueError) as e:
+            raise ValueError(f"recognizer {entry!r}: cannot import: {e}") from None
+        if not callable(factory):
+            raise ValueError(f"recognizer {entry!r}: not a factory")
+        out.append((entry, factory))
+    if not out:
+        raise ValueError("recognizers: no module:factory entry given")
+    return out
+
+
 def load_recognizers(spec: str) -> tuple[Recognizer, ...]:
     """Recognisers from ``module:factory`` entries, comma-separated.
 
@@ -122,12 +142,7 @@ def load_recognizers(spec: str) -> tuple[Recognizer, ...]:
     recognisers raises ``ValueError`` naming the entry.
     """
     out: list[Recognizer] = []
-    for entry in (e.strip() for e in spec.split(",") if e.strip()):
-        module, _, name = entry.partition(":")
-        try:
-            factory = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError, ValueError) as e:
-            raise ValueError(f"recognizer {entry!r}: cannot import: {e}") from None
+    for entry, factory in factories(spec):
         made = factory()
         if isinstance(made, Recognizer):
             items: list[object] = [made]

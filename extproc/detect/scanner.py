@@ -448,8 +448,9 @@ class Scanner:
         if not text:
             return []
         collect = None
-        if self._model is not None and not (gate and self.clear(text)):
+        if self._model is not None:
             # Started first, so that a model runs while the regex scan does.
+            # Every text: a model finds what the gate has no cue for.
             collect = self._model.start(text, self.detector_ids)
         found = self._scan(text, 0, Budget(), gate)
         findings = [
@@ -463,7 +464,7 @@ class Scanner:
         """True if scanning ``text`` certainly finds nothing (one pass; False: scan it)."""
         if not text:
             return True
-        if self._gate is None:
+        if self._gate is None or self._model is not None:
             return False
         return self._closed(normalize(text).text)
 

@@ -68,13 +68,15 @@ def test_a_failing_model_loses_nothing_else() -> None:
     assert [f.detector for f in found] == ["pii/email"] and model.failed == 1
 
 
-def test_clean_text_and_disabled_detectors_are_not_sent() -> None:
+def test_a_model_sees_what_the_gate_clears_but_not_for_disabled_detectors() -> None:
     toy = Toy()
     scanner = build_scanner(SPECS, model=ModelPass([toy], budget=1.0))
-    assert scanner.scan("nothing to see here") == []  # the gate clears it
+    assert not scanner.clear("a note from Zorblax")  # the gate has no cue, the model may
+    assert [f.detector for f in scanner.scan("a note from Zorblax")] == ["pii/name"]
+    assert toy.calls == 1
     email_only = build_scanner([SPECS[0]], model=ModelPass([toy], budget=1.0))
     assert [f.detector for f in email_only.scan("Zorblax x@example.org")] == ["pii/email"]
-    assert toy.calls == 0
+    assert toy.calls == 1  # it reports no detector this policy enables
 
 
 def test_catalogue_evidence_wins_an_overlap() -> None:
