@@ -90,7 +90,7 @@ class DlpInspector:
             self._request_headers = headers  # for attribution, when needed
             self.request_id = headers.get("x-request-id", "")
             self.traceparent = headers.get("traceparent", "")
-            self.route = headers.get(":path", "").split("?", 1)[0][:200]
+            self.route = self.tally.route = headers.get(":path", "").split("?", 1)[0][:200]
         side = self._open(direction, headers)
         policy, guard = side.policy, side.guard
         length = headers.get("content-length", "")
@@ -152,7 +152,7 @@ class DlpInspector:
         if head is None:
             return _CLEAN
         if head.safe_path is not None:
-            self.route = head.safe_path.split("?", 1)[0][:200]
+            self.route = self.tally.route = head.safe_path.split("?", 1)[0][:200]
         if head.decision.blocked or side.stopped:
             return side.blocked()
         if head.fixed:

@@ -55,10 +55,13 @@ class Seen:
 class Tally:
     """Both directions' ``Seen``: answers about the exchange so far."""
 
-    __slots__ = ("seen",)
+    __slots__ = ("route", "seen")
 
     def __init__(self) -> None:
         self.seen = {Direction.REQUEST: Seen(), Direction.RESPONSE: Seen()}
+        # The request's path without its query, each value found in it
+        # replaced by its detector id: what Envoy's access log may show.
+        self.route = ""
 
     def categories(self) -> list[str]:
         request, response = self.seen.values()
@@ -83,6 +86,8 @@ class Tally:
             if seen.touched:
                 out[direction.value] = seen.outcome
         out["detectors"] = ",".join(self.categories())
+        if self.route:
+            out["path"] = self.route
         return out
 
     def touched(self) -> dict[str, Seen]:

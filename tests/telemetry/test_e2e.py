@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -138,7 +139,29 @@ def test_decision_reaches_envoys_access_log(stack: Stack) -> None:
         "request": "pass",
         "response": "redacted",
         "detectors": "pii/us_ssn",
+        "path": "/v1/chat/completions",
     }, stack.logs()
+    assert entry["path"] == "/v1/chat/completions"
+
+
+def test_a_blocked_paths_value_never_reaches_the_access_log(stack: Stack) -> None:
+    request_id = str(uuid.uuid4())
+    url = f"{stack.url}/v1/files/{TOKEN}/content?purpose={TOKEN}"
+    r = httpx.get(url, headers={"x-request-id": request_id}, timeout=10)
+    assert r.status_code == 403
+
+    def logged() -> str | None:
+        assert stack.envoy is not None
+        lines = [line for line in stack.envoy.output().splitlines() if request_id in line]
+        return lines[0] if lines else None
+
+    wait_for(lambda: logged() is not None, "the access log line", timeout=10)
+    line = logged()
+    assert line is not None and TOKEN not in line
+    entry = json.loads(line)
+    # A URL still (the detector id percent-encoded in its segment), without the query.
+    assert unquote(entry["path"]) == "/v1/files/[secret/github_token]/content"
+    assert entry["dlp"]["request"] == "blocked"
 
 
 def test_span_continues_the_callers_trace(stack: Stack, receiver: OtlpReceiver) -> None:
