@@ -374,9 +374,7 @@ def test_workers_over_the_memory_limit_are_replaced_one_at_a_time(
     # Under load a first recycling can come before this line: wait for one more.
     recycled = server.output().count("worker recycled")
     first = spawned_workers(server.proc.pid)
-    wait_for(
-        lambda: server.output().count("worker recycled") > recycled, "a recycled worker", 20
-    )
+    wait_for(lambda: server.output().count("worker recycled") > recycled, "a recycled worker", 20)
     wait_for(lambda: len(spawned_workers(server.proc.pid)) == 2, "its replacement", 10)
     assert set(spawned_workers(server.proc.pid)) != set(first)
     assert plain_health(server) == SERVING
