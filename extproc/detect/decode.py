@@ -1,6 +1,7 @@
 """Decoding layers: values hidden in percent-encoding, HTML entities, JSON
-``\\u`` escapes, ``\\x`` escapes, quoted-printable, base64 and hex, and values
-split by hard wraps or string concatenation (``extproc.detect.splits``).
+``\\u`` escapes and base64 (``extproc.detect.escapes``), ``\\x`` escapes,
+quoted-printable and hex, and values split by hard wraps or string
+concatenation (``extproc.detect.splits``).
 
 A layer is a window of the scanned text with one encoding undone, plus a map
 back to the window. Escapes (``%40``, ``&#64;``, ``\\u0040``) decode to one
@@ -19,38 +20,29 @@ decoded characters; what lies beyond it is not decoded.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import html.entities
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from extproc.detect import splits
+from extproc.detect import escapes, splits
 from extproc.detect.prepass import merge_windows
 from extproc.detect.regex import compile_pattern
+from extproc.detect.splits import Piece
 
 # Decoded characters per scan, over all layers and depths.
 BUDGET = 1 << 20
 MAX_RUNS = 1024
 MAX_RUN = 1 << 16
-_PROBE = 64  # base64 characters decoded first, to reject binary cheaply
 
 MIN_RUN = 16
-_PERCENT = r"(?:%[0-9A-Fa-f]{2})+"
-_ENTITY = r"&(?:#[0-9]{1,7};?|#[xX][0-9A-Fa-f]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};)"
-_JSON_U = r"(?:\\u[0-9A-Fa-f]{4})+"
 
 # Every search is a linear RE2 pass; Python looks only at what it finds.
 # The escapes a layer can undo, as one pattern:
 ESCAPED = (
-    f"{_PERCENT}|{_ENTITY}|{_JSON_U}|{splits.HEX_ESCAPE_SIGNAL}|{splits.QP_SIGNAL}"
+    f"{escapes.PERCENT}|{escapes.ENTITY}|{escapes.JSON_U}|{splits.HEX_ESCAPE_SIGNAL}|{splits.QP_SIGNAL}"
     f"|{splits.JOINT_SIGNAL}"
 )
-_PERCENT_RE = compile_pattern(_PERCENT, builtin=False)
-_ENTITY_RE = compile_pattern(_ENTITY, builtin=False)
-_JSON_U_RE = compile_pattern(_JSON_U, builtin=False)
 # A maximal run of at least 14 base64 characters (with its padding). Only runs
 # holding a capital letter are tried (base64 of text always has some; paths,
 # prose and lower-case identifiers never get decoded); where runs are listed,
@@ -77,8 +69,6 @@ ENCODINGS = (
     "percent", "html", "json_u", "hex_escape", "quoted_printable", "wrapped", "concatenated",
     "base64", "hex",
 )  # fmt: skip
-
-Piece = tuple[int, int, str]  # start, end in the parent text, decoded replacement
 
 
 @dataclass(slots=True)
@@ -173,79 +163,12 @@ class _Builder:
         )
 
 
-def _percent(text: str, lo: int, hi: int) -> Iterator[Piece]:
-    """One piece per UTF-8 sequence of a ``%XX`` run; bytes that are not UTF-8 stay."""
-    for at, end in _PERCENT_RE.finditer(text, lo, hi):
-        yield from splits.utf8_pieces(at, bytes.fromhex(text[at:end].replace("%", "")), 3)
-
-
-def _entity(text: str, lo: int, hi: int) -> Iterator[Piece]:
-    for start, end in _ENTITY_RE.finditer(text, lo, hi):
-        body = text[start + 1 : end].rstrip(";")
-        if body[0] == "#":
-            code = int(body[2:], 16) if body[1] in "xX" else int(body[1:])
-            if not 0 < code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-                continue
-            char = chr(code)
-        else:
-            found = html.entities.html5.get(body + ";")
-            if found is None:
-                continue
-            char = found
-        yield start, end, char
-
-
-def _json_u(text: str, lo: int, hi: int) -> Iterator[Piece]:
-    """One piece per ``\\uXXXX`` (two for a surrogate pair); lone surrogates stay."""
-    for run_start, run_end in _JSON_U_RE.finditer(text, lo, hi):
-        codes = [int(text[i + 2 : i + 6], 16) for i in range(run_start, run_end, 6)]
-        i = 0
-        while i < len(codes):
-            at, code, width = run_start + 6 * i, codes[i], 1
-            if 0xD800 <= code < 0xDC00 and i + 1 < len(codes) and 0xDC00 <= codes[i + 1] < 0xE000:
-                code = 0x10000 + ((code - 0xD800) << 10) + codes[i + 1] - 0xDC00
-                width = 2
-            if not 0xD800 <= code <= 0xDFFF:
-                yield at, at + 6 * width, chr(code)
-            i += width
-
-
-def _printable(decoded: str) -> bool:
-    """Mostly text: no NUL, and at most one character in twenty unprintable."""
-    if decoded.isprintable():
-        return True
-    if "\x00" in decoded:
-        return False
-    bad = sum(1 for char in decoded if not char.isprintable() and char not in "\t\n\r")
-    return bad * 20 <= len(decoded)
-
-
-def b64_text(run: str) -> str | None:
-    """``run`` decoded from (standard or URL-safe) base64 to printable UTF-8, else None."""
-    body = run.rstrip("=")
-    if ("-" in body or "_" in body) and ("+" in body or "/" in body):
-        return None
-    if "-" in body or "_" in body:
-        body = body.replace("-", "+").replace("_", "/")
-    body = body[: len(body) - len(body) % 4] if len(body) % 4 == 1 else body
-    probe = body[:_PROBE]
-    try:
-        if len(body) > _PROBE and not _printable(
-            base64.b64decode(probe, validate=True).decode("utf-8", "ignore")
-        ):
-            return None
-        decoded = base64.b64decode(body + "=" * (-len(body) % 4), validate=True).decode("utf-8")
-    except (binascii.Error, ValueError):
-        return None
-    return decoded if _printable(decoded) else None
-
-
 def _base64(text: str, lo: int, hi: int, budget: Budget) -> Iterator[Piece]:
     for start, end in base64_runs(text, lo, hi):
         if not MIN_RUN <= end - start <= MAX_RUN or budget.runs <= 0:
             continue
         budget.runs -= 1
-        decoded = b64_text(text[start:end])
+        decoded = escapes.b64_text(text[start:end])
         if decoded is not None:
             yield start, end, decoded
 
@@ -259,9 +182,9 @@ def _whole(finder: Callable[[str], Iterator[Piece]]) -> Callable[[str, int, int]
 
 # (encoding, a literal every escape or joint holds, finder)
 _ESCAPES: tuple[tuple[str, str, Callable[[str, int, int], Iterator[Piece]]], ...] = (
-    ("percent", "%", _percent),
-    ("html", "&", _entity),
-    ("json_u", "\\u", _json_u),
+    ("percent", "%", escapes.percent),
+    ("html", "&", escapes.entity),
+    ("json_u", "\\u", escapes.json_u),
     ("hex_escape", "\\x", _whole(splits.hex_escapes)),
     ("quoted_printable", "=", _whole(splits.quoted_printable)),
     ("wrapped", "\n", _whole(splits.wrapped)),

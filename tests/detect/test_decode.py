@@ -9,7 +9,8 @@ import pytest
 
 from extproc.detect import decode
 from extproc.detect.catalogue import BUILTIN
-from extproc.detect.decode import Budget, Layer, b64_text, layers, maybe_encoded
+from extproc.detect.decode import Budget, Layer, layers, maybe_encoded
+from extproc.detect.escapes import b64_text
 from extproc.detect.scanner import build_scanner
 
 SCANNER = build_scanner(BUILTIN)
