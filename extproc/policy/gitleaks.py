@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 
 from extproc.detect.regex import FIRST_GROUP, PatternError, compile_pattern
 from extproc.detect.spec import DetectorSpec
+from extproc.policy.toml_lines import TomlLines
 
 DEFAULT_PREFIX = "gitleaks."
 _RULE_KEYS = frozenset(
@@ -64,7 +65,6 @@ _ALLOW_KEYS = frozenset(
 )  # fmt: skip
 _TOP_KEYS = frozenset({"title", "description", "rules", "allowlist", "allowlists", "extend"})
 _ID_TAIL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.]+)\s*\]\]?")
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
@@ -86,39 +86,6 @@ class GitleaksFile:
     warnings: list[str] = field(default_factory=list)
 
 
-class _Lines:
-    """Where each table and key of a TOML file starts (tomllib keeps no positions)."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self.tables: list[tuple[str, int]] = []  # (table name, line), in file order
-        for number, line in enumerate(self.lines, start=1):
-            found = _HEADER.match(line)
-            if found is not None:
-                self.tables.append((found.group(1), number))
-
-    def table(self, name: str, index: int) -> int:
-        """Line of the ``index``-th header of table ``name`` (1 if absent)."""
-        lines = [n for t, n in self.tables if t == name]
-        return lines[index] if index < len(lines) else 1
-
-    def key(self, start: int, key: str) -> int:
-        """Line of ``key = ...`` in the table that starts at line ``start``."""
-        probe = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-        for number in range(start + 1, len(self.lines) + 1):
-            line = self.lines[number - 1]
-            if _HEADER.match(line):
-                break
-            if probe.match(line):
-                return number
-        return start
-
-    def after(self, start: int, name: str, index: int) -> int:
-        """Line of the ``index``-th header ``name`` after line ``start``."""
-        lines = [n for t, n in self.tables if t == name and n > start]
-        return lines[index] if index < len(lines) else start
-
-
 def load_gitleaks(path: str, prefix: str = DEFAULT_PREFIX, confidence: float = 0.8) -> GitleaksFile:
     """Read a gitleaks configuration file into detector specs, errors and warnings."""
     out = GitleaksFile()
@@ -136,13 +103,13 @@ def load_gitleaks(path: str, prefix: str = DEFAULT_PREFIX, confidence: float = 0
         message = _AT_LINE.sub("", str(e)).strip()
         out.errors.append(f"{path}:{at.group(1) if at else 1}: TOML syntax error: {message}")
         return out
-    _Reader(path, _Lines(text), prefix, confidence, out).read(document)
+    _Reader(path, TomlLines(text), prefix, confidence, out).read(document)
     return out
 
 
 class _Reader:
     def __init__(
-        self, path: str, lines: _Lines, prefix: str, confidence: float, out: GitleaksFile
+        self, path: str, lines: TomlLines, prefix: str, confidence: float, out: GitleaksFile
     ) -> None:
         self.path, self.lines, self.prefix, self.confidence, self.out = (
             path, lines, prefix, confidence, out,
