@@ -7,15 +7,14 @@ model; a prompt that asks for "the customer record" gets a made-up record with p
 End-to-end tests start a `DemoUpstream` in-process, read what it `received`, and set a
 `script` to answer with exact bytes, split into chunks with delays between them.
 
-Connections are kept alive (Envoy reuses upstream connections) and chunked request bodies are
-decoded here, because BaseHTTPRequestHandler leaves that to the application.
+Connections are kept alive (Envoy reuses upstream connections); request bodies, chunked ones
+included, are read by `extproc.demo.request_body`.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 import signal
 import socket
 import socketserver
@@ -35,25 +34,16 @@ from extproc.demo.model import (
     default_reply,
     error_reply,
 )
+from extproc.demo.request_body import BadBody, read_body
 
 MAX_BODY = 16 * 1024 * 1024
 # Longer than any test, shorter than forever: Envoy keeps idle upstream connections for an
 # hour by default, and closing under it races with a request it is about to send.
 IDLE_TIMEOUT = 300.0
-_LINE_LIMIT = 4096  # one chunk-size or trailer line
-_MAX_TRAILERS = 64
-_HEX = re.compile(rb"[0-9A-Fa-f]{1,15}")
-_DIGITS = re.compile(r"[0-9]{1,18}")
 _FRAMING = frozenset({"content-length", "transfer-encoding"})
 
 
 # --- HTTP
-
-
-class _BadBody(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -83,8 +73,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         upstream = self.server.upstream
         try:
-            body = self._read_body(upstream.max_body)
-        except _BadBody as bad:
+            body = read_body(self.rfile, self.headers, upstream.max_body)
+        except BadBody as bad:
             # The rest of the body is unread, so this connection cannot carry another request.
             self.close_connection = True
             self._send(error_reply(bad.status, str(bad)))
@@ -102,59 +92,6 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             reply = error_reply(500, "The demo upstream's script raised an exception.")
         self._send(reply)
-
-    def _read_body(self, limit: int) -> bytes:
-        codings = [
-            c.strip().lower()
-            for value in self.headers.get_all("transfer-encoding", [])
-            for c in value.split(",")
-        ]
-        lengths = self.headers.get_all("content-length", [])
-        if codings:
-            if codings != ["chunked"]:
-                raise _BadBody(400, f"Unsupported transfer-encoding: {', '.join(codings)}.")
-            if lengths:
-                raise _BadBody(400, "Both content-length and transfer-encoding are set.")
-            return self._read_chunked(limit)
-        if not lengths:
-            return b""
-        if len(set(lengths)) != 1 or not _DIGITS.fullmatch(lengths[0].strip()):
-            raise _BadBody(400, "Invalid content-length.")
-        size = int(lengths[0])
-        if size > limit:
-            raise _BadBody(413, f"Request body larger than {limit} bytes.")
-        return self._read_exact(size)
-
-    def _read_exact(self, size: int) -> bytes:
-        data = self.rfile.read(size)
-        if len(data) != size:
-            raise _BadBody(400, "The request body ended early.")
-        return data
-
-    def _read_line(self) -> bytes:
-        line = self.rfile.readline(_LINE_LIMIT + 1)
-        if not line.endswith(b"\n") or len(line) > _LINE_LIMIT:
-            raise _BadBody(400, "Malformed chunked body.")
-        return line
-
-    def _read_chunked(self, limit: int) -> bytes:
-        body = bytearray()
-        while True:
-            size_field = self._read_line().split(b";", 1)[0].strip()  # drop chunk extensions
-            if not _HEX.fullmatch(size_field):
-                raise _BadBody(400, "Malformed chunk size.")
-            size = int(size_field, 16)
-            if size == 0:
-                break
-            if len(body) + size > limit:
-                raise _BadBody(413, f"Request body larger than {limit} bytes.")
-            body += self._read_exact(size)
-            if self._read_line() not in (b"\r\n", b"\n"):
-                raise _BadBody(400, "Chunk data longer than its size.")
-        for _ in range(_MAX_TRAILERS):
-            if self._read_line() in (b"\r\n", b"\n"):
-                return bytes(body)
-        raise _BadBody(400, "Too many trailer lines.")
 
     def _send(self, reply: Reply) -> None:
         chunked = reply.chunked if reply.chunked is not None else len(reply.chunks) > 1
