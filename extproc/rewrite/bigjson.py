@@ -20,7 +20,8 @@ from typing import Any
 from extproc.rewrite import apis
 from extproc.rewrite.fields import FieldStreams, Flushed
 from extproc.rewrite.holdback import Holdback, Released
-from extproc.rewrite.jsonscan import Frame, JsonRewriter, NotJson, Path, Sink, escape
+from extproc.rewrite.jsonscan import JsonRewriter
+from extproc.rewrite.jsonsink import Frame, NotJson, Path, Sink, escape
 from extproc.rewrite.leaves import Role, compatible, group_of, kind_of, role_at
 
 
@@ -97,7 +98,7 @@ def skeleton(scalars: dict[str, object], path: Path, labels: Path, named: set[in
 
 
 class EventSinks:
-    """The opener of one event's strings (see ``jsonscan.Opener``)."""
+    """The opener of one event's strings (see ``jsonsink.Opener``)."""
 
     def __init__(self, streams: FieldStreams, name: str | None) -> None:
         self._streams = streams

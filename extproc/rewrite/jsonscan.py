@@ -14,37 +14,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Protocol
 
-Path = tuple[str | int, ...]
-
-
-class Sink(Protocol):
-    """A string's text stream: ``feed`` and ``end`` return (released text,
-    how many original characters it stands for), or None when that blocks."""
-
-    def feed(self, text: str) -> tuple[str, int] | None: ...
-
-    def end(self) -> tuple[str, int] | None: ...
-
-
-@dataclass(slots=True)
-class Frame:
-    """An open object or array."""
-
-    kind: str  # "{" or "["
-    path: Path
-    logical: Path
-    state: str  # what comes next: key, colon, value, comma
-    key: str = ""
-    count: int = 0  # array items so far
-    scalars: dict[str, object] = field(default_factory=dict)  # small values seen so far
-
-
-# (path, logical path, open frames) -> the string's sink, or None to copy it as is.
-Opener = Callable[[Path, Path, list[Frame]], Sink | None]
+from extproc.rewrite.jsonsink import Frame, NotJson, Opener, Path, Pending, Sink, escape
 
 _SPACE = re.compile(r"[ \t\r\n\x1e]*")
 _PLAIN = re.compile(r'[^"\\]+')
@@ -53,49 +24,6 @@ _SCALAR = re.compile(r"[^\s,\]}\[{:\"]*")
 _SCALAR_OK = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
 _KEY_NAME = 256  # characters of a key kept to name paths
 _SMALL = 128  # scalar strings kept in ``Frame.scalars`` (kinds, ids)
-
-
-class NotJson(ValueError):
-    """The text stopped being JSON at this point."""
-
-
-class _Pending:
-    """Decoded text handed to a sink but not yet released, with its raw form."""
-
-    __slots__ = ("decoded", "runs")
-
-    def __init__(self) -> None:
-        self.runs: list[tuple[str, str]] = []  # (decoded, raw)
-        self.decoded = 0
-
-    def add(self, decoded: str, raw: str) -> None:
-        self.runs.append((decoded, raw))
-        self.decoded += len(decoded)
-
-    def take(self, n: int) -> tuple[str, str]:
-        """The first ``n`` decoded characters and their raw form, removed."""
-        dec: list[str] = []
-        raw: list[str] = []
-        while n > 0 and self.runs:
-            d, r = self.runs[0]
-            if len(d) <= n:
-                dec.append(d)
-                raw.append(r)
-                n -= len(d)
-                self.runs.pop(0)
-            else:  # only plain runs are longer than one character: raw == decoded
-                dec.append(d[:n])
-                raw.append(r[:n])
-                self.runs[0] = (d[n:], r[n:])
-                n = 0
-        text = "".join(dec)
-        self.decoded -= len(text)
-        return text, "".join(raw)
-
-
-def escape(text: str) -> str:
-    """``text`` as the inside of a JSON string."""
-    return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
 class JsonRewriter:
@@ -116,7 +44,7 @@ class JsonRewriter:
         self._is_key = False
         self._raw_string = False  # copied as is (no sink)
         self._key_parts: list[str] = []
-        self._pending = _Pending()
+        self._pending = Pending()
         self._small: list[str] | None = None  # a short string value, kept for scalars
         self._started = False
 

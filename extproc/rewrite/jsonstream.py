@@ -27,7 +27,8 @@ from extproc.rewrite.bigjson import BigValue
 from extproc.rewrite.fields import Field, Flushed, WholeScan, synthetic
 from extproc.rewrite.framing import ErrorOf, Framing, Out, TextRest
 from extproc.rewrite.holdback import Holdback, Released
-from extproc.rewrite.jsonscan import Frame, JsonRewriter, NotJson, Path, Sink
+from extproc.rewrite.jsonscan import JsonRewriter
+from extproc.rewrite.jsonsink import Frame, NotJson, Path, Sink
 from extproc.rewrite.leaves import Role, role_at
 from extproc.rewrite.text import to_bytes, to_text
 

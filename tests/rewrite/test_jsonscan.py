@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extproc.rewrite.jsonscan import Frame, JsonRewriter, NotJson, Path, Sink
+from extproc.rewrite.jsonscan import JsonRewriter
+from extproc.rewrite.jsonsink import Frame, NotJson, Path, Sink
 
 
 class Same:
