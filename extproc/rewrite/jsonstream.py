@@ -26,10 +26,10 @@ from typing import Any
 from extproc.rewrite.bigjson import BigValue
 from extproc.rewrite.fields import Field, Flushed, WholeScan, synthetic
 from extproc.rewrite.framing import ErrorOf, Framing, Out, TextRest
-from extproc.rewrite.holdback import Holdback, Released
+from extproc.rewrite.holdback import Holdback
+from extproc.rewrite.jsondoc import DocumentSinks, copy_strings
 from extproc.rewrite.jsonscan import JsonRewriter
-from extproc.rewrite.jsonsink import Frame, NotJson, Path, Sink
-from extproc.rewrite.leaves import Role, role_at
+from extproc.rewrite.jsonsink import NotJson
 from extproc.rewrite.text import to_bytes, to_text
 
 _SEPARATORS = " \t\r\n\x1e"  # whitespace and RS (JSON text sequences)
@@ -37,34 +37,6 @@ _SEPARATORS = " \t\r\n\x1e"  # whitespace and RS (JSON text sequences)
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-class _DocumentSinks:
-    """A document's strings: one text stream (context carries over), ended
-    with each string; media copied as is."""
-
-    def __init__(self, holdback: Holdback, on_block: Callable[[], None]) -> None:
-        self._holdback = holdback
-        self._on_block = on_block
-
-    def __call__(self, path: Path, logical: Path, frames: list[Frame]) -> Sink | None:
-        return None if role_at(path, None) is Role.MEDIA else self
-
-    def _pair(self, released: Released) -> tuple[str, int] | None:
-        if released.blocked:
-            self._on_block()
-            return None
-        return released.text, released.source
-
-    def feed(self, text: str) -> tuple[str, int] | None:
-        return self._pair(self._holdback.feed(text))
-
-    def end(self) -> tuple[str, int] | None:
-        return self._pair(self._holdback.finish())
-
-
-def _capture(_path: Path, _logical: Path, _frames: list[Frame]) -> Sink | None:
-    return None  # strings copied: the rewriter only finds where the value ends
 
 
 class JsonStreamRewriter(Framing):
@@ -187,10 +159,10 @@ class JsonStreamRewriter(Framing):
                 self._text = self._text[1:]
                 continue
             if self._in_array or self._sequence:
-                self._capture = JsonRewriter(_capture)
+                self._capture = JsonRewriter(copy_strings)
                 self._captured, self._captured_size = [], 0
                 continue
-            self._document = JsonRewriter(_DocumentSinks(self._new_holdback(), self._fields.end))
+            self._document = JsonRewriter(DocumentSinks(self._new_holdback(), self._fields.end))
 
     def _event_part(self, out: list[str], final: bool) -> bool:
         """Feed the event being read; True once it is complete."""
