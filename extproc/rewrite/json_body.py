@@ -10,13 +10,13 @@ finding belongs to the string holding most of it, clipped to it. Long
 numbers are scanned too: a card number sent as a JSON number is still a card
 number (it is replaced by a JSON string).
 
-The reader's view: the text a model reads (the string values of ``READING``
-keys: content parts, blocks, Gemini parts, Responses input items, messages)
-comes in pieces, and a model reads them in order, joined; a value split
-across two of them is whole to the reader. So the joined text holds every
-other string first, NUL-separated in body order, then the reading pieces in
-body order with nothing between them: one scan finds a split value, and its
-share in each piece is rewritten there.
+The reader's view: the text a model reads (the string values of
+``jsontokens.READING`` keys: content parts, blocks, Gemini parts, Responses
+input items, messages) comes in pieces, and a model reads them in order,
+joined; a value split across two of them is whole to the reader. So the
+joined text holds every other string first, NUL-separated in body order,
+then the reading pieces in body order with nothing between them: one scan
+finds a split value, and its share in each piece is rewritten there.
 
 Only the tokens that change are re-encoded; every other byte of the body is
 kept as it was, so a clean body leaves byte-identical and a rewritten one is
@@ -29,46 +29,31 @@ import bisect
 import json
 import re
 from collections.abc import Callable, Sequence
-from enum import Enum
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 from extproc.detect.finding import Finding
+from extproc.rewrite import jsontokens
+from extproc.rewrite.jsontokens import Kind, Segment
 from extproc.rewrite.pieces import Layout, Share
+
+# Kind and Segment (defined with the tokenizer) are part of a view's API.
+__all__ = [
+    "SEPARATOR",
+    "JsonView",
+    "Kind",
+    "Segment",
+    "encode_string",
+    "looks_like_json",
+    "parse",
+    "reading_texts",
+    "rewrite",
+    "unique_keys",
+]
 
 T = TypeVar("T")
 
-# Keys whose string values are text a model reads (or writes), in every API
-# it serves: OpenAI, Anthropic, Gemini, Responses, Cohere, Ollama, Bedrock.
-READING = frozenset(
-    {"text", "content", "input", "prompt", "system", "instructions", "message", "preamble"}
-)
-
 SEPARATOR = "\x00"
-# Strings (unrolled loop, linear) and numbers of 6+ digits; everything else is structure.
-_STRING_PATTERN = r'"[^"\\]*(?:\\.[^"\\]*)*"'
-_LONG_NUMBER_PATTERN = r"-?\d[\d.eE+-]{5,}"
-# Group 1: a string; group 2: the colon after it, when it is a key.
-_KEYED = f"({_STRING_PATTERN})([ \t\r\n]*:)?"
-_STRING = re.compile(_KEYED, re.S)
-_TOKEN = re.compile(f"{_KEYED}|{_LONG_NUMBER_PATTERN}", re.S)
-_LONG_NUMBER = re.compile(_LONG_NUMBER_PATTERN)
 _SPACE = " \t\r\n"
-
-
-class Kind(Enum):
-    KEY = "key"
-    VALUE = "value"
-    NUMBER = "number"
-
-
-class Segment(NamedTuple):
-    """One string or long number (a tuple: a body has many, built in a loop)."""
-
-    raw_start: int  # token span in the body text, quotes included
-    raw_end: int
-    start: int  # span of the decoded content in the joined text
-    end: int
-    kind: Kind
 
 
 class JsonView:
@@ -108,7 +93,9 @@ class JsonView:
     @property
     def segments(self) -> tuple[Segment, ...]:
         if self._segments is None:
-            self._segments = _segments(self.body, self._tokens, self._lengths, self.reading)
+            self._segments = jsontokens.segments(
+                self.body, self._tokens, self._lengths, self.reading
+            )
         return self._segments
 
     @property
@@ -163,23 +150,6 @@ def looks_like_json(text: str) -> bool:
     return stripped[:1] in ("{", "[")
 
 
-class _Pairs(list[tuple[str, object]]):
-    """An object as its (key, value) pairs: document order, duplicates kept."""
-
-
-class _Number:
-    """A number as written: long ones are scanned (a card sent as a number)."""
-
-    __slots__ = ("token",)
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-
-# One decoder, built once: json.loads with hooks would build one per call.
-_DECODER = json.JSONDecoder(object_pairs_hook=_Pairs, parse_int=_Number, parse_float=_Number)
-
-
 def parse(body: str) -> JsonView | None:
     """A view of ``body`` if it is a JSON object or array, else None.
 
@@ -191,17 +161,17 @@ def parse(body: str) -> JsonView | None:
     if not looks_like_json(body):
         return None
     try:
-        tree = _DECODER.decode(body)
+        tree = jsontokens.DECODER.decode(body)
     except (ValueError, RecursionError):
         return None
     parts: list[str] = []
     reading: list[int] = []
     try:
-        numbers = _walk(tree, parts, reading)
+        numbers = jsontokens.walk(tree, parts, reading)
     except RecursionError:
         return _from_tokens(body)
     lengths = [len(part) for part in parts]
-    tokens = _TOKEN if numbers else _STRING
+    tokens = jsontokens.TOKEN if numbers else jsontokens.STRING
     if not reading:
         return JsonView(body, SEPARATOR.join(parts), tokens, lengths)
     read = set(reading)
@@ -221,94 +191,19 @@ def reading_texts(body: str) -> list[str]:
     return [
         value
         for key, between, value in zip(parts[1::2], parts[2::2], parts[3::2], strict=False)
-        if key in READING and between.strip(_SPACE) == ":"
+        if key in jsontokens.READING and between.strip(_SPACE) == ":"
     ]
 
 
-def _walk(node: object, out: list[str], reading: list[int]) -> bool:
-    """Append the strings and long numbers under ``node``; True if any number.
-    ``reading``: the indices in ``out`` of the text a model reads."""
-    if isinstance(node, str):
-        out.append(node)
-        return False
-    if isinstance(node, _Number):
-        if _LONG_NUMBER.fullmatch(node.token):
-            out.append(node.token)
-            return True
-        return False
-    numbers = False
-    if isinstance(node, _Pairs):
-        for key, value in node:
-            out.append(key)
-            if value.__class__ is str and key in READING:
-                reading.append(len(out))
-            numbers = _walk(value, out, reading) or numbers
-    elif isinstance(node, list):
-        for value in node:
-            numbers = _walk(value, out, reading) or numbers
-    return numbers
-
-
 def _from_tokens(body: str) -> JsonView:
-    segments = _segments(body, _TOKEN)
-    joined = SEPARATOR.join(_content(body[s.raw_start : s.raw_end]) for s in segments)
-    view = JsonView(body, joined, _TOKEN)
+    segments = jsontokens.segments(body, jsontokens.TOKEN)
+    joined = SEPARATOR.join(jsontokens.content(body[s.raw_start : s.raw_end]) for s in segments)
+    view = JsonView(body, joined, jsontokens.TOKEN)
     view.segments  # noqa: B018 (computed now: the tokens were just walked)
     return view
 
 
-def _content(token: str) -> str:
-    if token[0] != '"':
-        return token
-    return token[1:-1] if "\\" not in token else str(json.loads(token))
-
-
-def _segments(
-    body: str,
-    tokens: re.Pattern[str],
-    lengths: Sequence[int] | None = None,
-    reading: Sequence[int] = (),
-) -> tuple[Segment, ...]:
-    """The tokens of ``body``; ``lengths``: their decoded lengths, from the
-    parse (saves decoding each string with escapes a second time);
-    ``reading``: the pieces placed last in the joined text, back to back."""
-    segments: list[Segment] = []
-    starts = _reading_starts(lengths, reading) if reading and lengths is not None else {}
-    pos = 0
-    for index, m in enumerate(tokens.finditer(body)):
-        start, end = m.span(1)
-        if start >= 0:
-            if lengths is not None:
-                length = lengths[index]
-            elif body.find("\\", start, end) < 0:
-                length = end - start - 2
-            else:
-                length = len(_content(body[start:end]))
-            kind = Kind.VALUE if m.lastindex == 1 else Kind.KEY
-        else:
-            start, end = m.span()
-            length, kind = end - start, Kind.NUMBER
-        at = starts.get(index)
-        if at is not None:
-            segments.append(Segment(start, end, at, at + length, kind))
-            continue
-        segments.append(Segment(start, end, pos, pos + length, kind))
-        pos += length + 1  # the separator
-    return tuple(segments)
-
-
-def _reading_starts(lengths: Sequence[int], reading: Sequence[int]) -> dict[int, int]:
-    """Where each reading piece starts: after every other string, back to back."""
-    read = set(reading)
-    pos = sum(n + 1 for i, n in enumerate(lengths) if i not in read)
-    starts = {}
-    for i in reading:
-        starts[i] = pos
-        pos += lengths[i]
-    return starts
-
-
-_STRUCTURE = re.compile(f"{_STRING_PATTERN}|[{{}}\\[\\]]", re.S)
+_STRUCTURE = re.compile(f"{jsontokens.STRING_PATTERN}|[{{}}\\[\\]]", re.S)
 
 
 def unique_keys(view: JsonView, new: dict[int, str]) -> dict[int, str]:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from extproc.detect.finding import Finding
 from extproc.rewrite import json_body, pieces
+from extproc.rewrite.jsontokens import READING
 from extproc.rewrite.pieces import Share
 
 EMAIL = re.compile(r"[a-z.]+@[a-z]+\.[a-z]+")
@@ -200,7 +201,7 @@ reading_json = st.recursive(
     st.none() | st.integers() | plain_text,
     lambda c: (
         st.lists(c, max_size=3)
-        | st.dictionaries(st.sampled_from([*sorted(json_body.READING), "role", "x"]), c, max_size=4)
+        | st.dictionaries(st.sampled_from([*sorted(READING), "role", "x"]), c, max_size=4)
     ),
     max_leaves=15,
 )
