@@ -24,11 +24,11 @@ from extproc.policy.compile import CompiledPolicy
 from extproc.policy.decide import Decision, decide
 from extproc.policy.model import Action, AnswerShape, Direction, OnOversize
 from extproc.rewrite.encoding import Decoder, TooLarge, Undecodable, decoder
-from extproc.rewrite.fields import Field
 from extproc.rewrite.holdback import Holdback, Inspected
 from extproc.rewrite.leaves import kind_of
 from extproc.rewrite.pseudonym import Pseudonyms
 from extproc.rewrite.redact import Renderer, apply, unchanged
+from extproc.rewrite.textfield import Field
 from extproc.signals.hooks import Watch
 from extproc.tally import Tally
 

@@ -10,9 +10,9 @@ from typing import Protocol
 
 from extproc.exchange import Verdict
 from extproc.policy.model import OnOversize
-from extproc.rewrite.fields import Field
 from extproc.rewrite.framing import Out
 from extproc.rewrite.text import to_bytes
+from extproc.rewrite.textfield import Field
 from extproc.side import Side
 
 # A stream of events is never held, so the server's own size limit (made for

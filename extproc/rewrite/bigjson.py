@@ -18,11 +18,12 @@ import contextlib
 from typing import Any
 
 from extproc.rewrite import apis
-from extproc.rewrite.fields import FieldStreams, Flushed
+from extproc.rewrite.fields import FieldStreams
 from extproc.rewrite.holdback import Holdback, Released
 from extproc.rewrite.jsonscan import JsonRewriter
 from extproc.rewrite.jsonsink import Frame, NotJson, Path, Sink, escape
 from extproc.rewrite.leaves import Role, compatible, group_of, kind_of, role_at
+from extproc.rewrite.textfield import Flushed
 
 
 def _pair(released: Released | None) -> tuple[str, int] | None:

@@ -27,9 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from extproc.rewrite.fields import Field, WholeScan, synthetic
+from extproc.rewrite.fields import WholeScan
 from extproc.rewrite.framing import ErrorOf, Framing, Out, TextRest
 from extproc.rewrite.holdback import Holdback
+from extproc.rewrite.textfield import Field, synthetic
 
 _PRELUDE = 12
 _MIN_FRAME = 16

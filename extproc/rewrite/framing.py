@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from extproc.rewrite.fields import Field, FieldStreams, WholeScan
+from extproc.rewrite.fields import FieldStreams, WholeScan
 from extproc.rewrite.holdback import Holdback, Released
 from extproc.rewrite.text import to_bytes, to_text
+from extproc.rewrite.textfield import Field
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,13 +24,14 @@ from collections.abc import Callable
 from typing import Any
 
 from extproc.rewrite.bigjson import BigValue
-from extproc.rewrite.fields import Field, Flushed, WholeScan, synthetic
+from extproc.rewrite.fields import WholeScan
 from extproc.rewrite.framing import ErrorOf, Framing, Out, TextRest
 from extproc.rewrite.holdback import Holdback
 from extproc.rewrite.jsondoc import DocumentSinks, copy_strings
 from extproc.rewrite.jsonscan import JsonRewriter
 from extproc.rewrite.jsonsink import NotJson
 from extproc.rewrite.text import to_bytes, to_text
+from extproc.rewrite.textfield import Field, Flushed, synthetic
 
 _SEPARATORS = " \t\r\n\x1e"  # whitespace and RS (JSON text sequences)
 

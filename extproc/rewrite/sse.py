@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extproc.rewrite.bigjson import BigEvent, NotSse
-from extproc.rewrite.fields import Field, Flushed, WholeScan, synthetic
+from extproc.rewrite.fields import WholeScan
 from extproc.rewrite.framing import ErrorOf, Framing, Out, TextRest
 from extproc.rewrite.holdback import Holdback
 from extproc.rewrite.text import to_bytes, to_text
+from extproc.rewrite.textfield import Field, Flushed, synthetic
 
 # An empty line ends an event; a CR at the very end may still become CRLF.
 _EVENT_END = re.compile(rb"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)")

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from extproc.rewrite import apis
-from extproc.rewrite.fields import FieldStreams, synthetic
+from extproc.rewrite.fields import FieldStreams
 from extproc.rewrite.leaves import Role, group_of, role_at, shape
+from extproc.rewrite.textfield import synthetic
 from tests.rewrite.rig import CARD_TEXT, KEY_TEXT, REDACTED, SPLIT, clean, streams
 
 
