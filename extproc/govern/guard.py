@@ -11,21 +11,19 @@ that carries a value new to a budget (streamed), never one per value.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from extproc.detect.finding import Finding
+from extproc.govern.alerts import Alerts
 from extproc.govern.attribution import Attributes, Client, Headers, attribute
 from extproc.govern.budgets import Breaker, BudgetStore, BudgetUnavailable, Charge, MemoryBudgets
 from extproc.govern.keys import Hasher
-from extproc.policy.compile import BudgetLimit, Governance, VolumeLimit
+from extproc.policy.compile import BudgetLimit, Governance
 from extproc.policy.model import Action, Cap, Direction, OnError
 from extproc.recording import NOOP, Recorder
-
-log = logging.getLogger("extproc.govern")
 
 CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb for English text
 # Content signals (a refusal, an injection) are events, not values: an
@@ -93,7 +91,7 @@ class Guard:
         self.sides = {d: _Side() for d in Direction}
         self._charged: set[tuple[int, str]] = set()  # (budget index, value hash)
         self._event = os.urandom(16).hex()  # this exchange, as a budget counts signals
-        self._alerted: set[str] = set()
+        self._alerts = Alerts(governor.recorder, policy)
 
     @property
     def client(self) -> Client:
@@ -219,7 +217,9 @@ class Guard:
             if count <= limit.max_values:
                 continue
             detectors = tuple(sorted(d for d in limit.detectors if side.hashes.get(d)))
-            self._exceeded(detectors, limit.action, "exchange", limit, count)
+            self._alerts.exceeded(
+                limit.entry, self.client, detectors, limit.action, "exchange", count
+            )
             if limit.action is Action.BLOCK:
                 side.stop = Stop("bulk", limit.max_values, detectors=detectors)
                 return True
@@ -267,7 +267,8 @@ class Guard:
             if not outcome.exceeded:
                 self._charged.update((i, h) for _, h in values)
                 continue
-            self._exceeded(detectors, b.action, "window", limit, outcome.count)
+            name = f"budgets:{b.id}"
+            self._alerts.exceeded(name, self.client, detectors, b.action, "window", outcome.count)
             if b.action is not Action.BLOCK:
                 self._charged.update((i, h) for _, h in values)
                 continue
@@ -291,42 +292,9 @@ class Guard:
             if limit.budget.on_error is OnError.CLOSED
         ]
         mode = "closed" if closed else "open"
-        self._governor.recorder.budget_error(mode)
-        log.warning(
-            "budget store unavailable",
-            extra={"policy": self._policy, "fail_mode": mode, "error": reason},
-        )
+        self._alerts.unavailable(mode, reason)
         if not closed:
             return None
         detectors = tuple(sorted({f.detector for _, values in closed for f, _ in values}))
         side.stop = Stop("unavailable", detectors=detectors)
         return min((f for _, values in closed for f, _ in values), key=lambda f: f.start)
-
-    def _exceeded(
-        self,
-        detectors: tuple[str, ...],
-        action: Action,
-        scope: str,
-        limit: VolumeLimit | BudgetLimit,
-        count: int,
-    ) -> None:
-        name = limit.entry if isinstance(limit, VolumeLimit) else f"budgets:{limit.budget.id}"
-        if name in self._alerted:
-            return
-        self._alerted.add(name)
-        client = self.client
-        for detector in detectors:
-            self._governor.recorder.budget_exceeded(detector, client.group, action.value, scope)
-        log.warning(
-            "volume limit exceeded",
-            extra={
-                "policy": self._policy,
-                "limit": name,
-                "scope": scope,
-                "action": action.value,
-                "count": count,
-                "client": client.id,
-                "client_class": client.group,
-                "detectors": list(detectors),
-            },
-        )
