@@ -13,6 +13,7 @@ from extproc.detect.phones import phone_validators
 from extproc.detect.recognizers import ModelPass
 from extproc.detect.scanner import Scanner, build_scanner, keyword_list_spec
 from extproc.detect.spec import DetectorSpec
+from extproc.policy.judges import judge_ids
 from extproc.policy.lint import allow_warnings, signal_warnings, unkeyed, unused
 from extproc.policy.load import PolicyError
 from extproc.policy.model import (
@@ -27,7 +28,6 @@ from extproc.policy.model import (
     Threshold,
     Unscanned,
 )
-from extproc.policy.signals import judge_ids
 
 # A rule without ``threshold`` acts on findings from L3 (0.5) up: weak
 # candidates (example-shaped SSNs, fictional phone numbers, loopback addresses)

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 
 from extproc.detect.catalogue.checks import FORMAT, LANGUAGE
 from extproc.detect.scanner import Scanner
+from extproc.policy.judges import judge_ids
 from extproc.policy.model import Action, CustomDetector, Direction, Policy
-from extproc.policy.signals import judge_ids
 
 
 def unused(policy: Policy, deciding: set[int], enabled: set[str]) -> list[str]:

@@ -15,6 +15,7 @@ from yaml.reader import ReaderError
 
 from extproc.detect.catalogue import BUILTIN
 from extproc.detect.catalogue.checks import CHECK_IDS
+from extproc.policy.judges import judge_ids, read_judges
 from extproc.policy.model import (
     Attribution,
     Limits,
@@ -22,7 +23,7 @@ from extproc.policy.model import (
     Unscanned,
 )
 from extproc.policy.sections import SectionReader
-from extproc.policy.signals import judge_ids, read_answers, read_judges
+from extproc.policy.shapes import read_answers
 
 _TOP = {
     "version": True,

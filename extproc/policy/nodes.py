@@ -26,6 +26,9 @@ _SCALARS = frozenset(_TAG + t for t in ("str", "int", "float", "bool", "timestam
 _CONSTRUCT = SafeConstructor()
 _T = TypeVar("_T")
 
+# Reads one path prefix of a section (the policy's own check), for sections read apart.
+Prefix = Callable[[yaml.Node, str], "str | None"]
+
 
 def line_of(node: yaml.Node) -> int:
     return node.start_mark.line + 1

@@ -42,8 +42,8 @@ import urllib3
 
 from extproc.detect.catalogue.checks import JUDGE_PREFIX
 from extproc.govern.keys import Hasher
+from extproc.policy.judges import UNSAFE, categories_of
 from extproc.policy.model import Direction, Judge, JudgeApi, OnError
-from extproc.policy.signals import UNSAFE, categories_of
 from extproc.recording import NOOP, Recorder
 
 log = logging.getLogger("extproc.judge")

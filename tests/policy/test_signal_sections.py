@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from extproc.policy.compile import compile_policy
+from extproc.policy.judges import judge_ids
 from extproc.policy.load import PolicyError, load_policy, parse_policy
 from extproc.policy.model import Direction, JudgeApi, OnError
-from extproc.policy.signals import judge_ids
 
 BAD = Path(__file__).parent / "bad_signals"
 MODERATIONS = "http://127.0.0.1:8000/v1/moderations"
