@@ -26,8 +26,8 @@ from extproc.policy.model import (
     Match,
     Policy,
     Threshold,
-    Unscanned,
 )
+from extproc.policy.unscanned import Unscanned
 
 # A rule without ``threshold`` acts on findings from L3 (0.5) up: weak
 # candidates (example-shaped SSNs, fictional phone numbers, loopback addresses)

@@ -20,10 +20,10 @@ from extproc.policy.model import (
     Attribution,
     Limits,
     Policy,
-    Unscanned,
 )
 from extproc.policy.sections import SectionReader
 from extproc.policy.shapes import read_answers
+from extproc.policy.unscanned import Unscanned
 
 _TOP = {
     "version": True,

@@ -1,4 +1,5 @@
-"""The parsed policy: plain frozen data, one class per YAML section.
+"""The parsed policy: plain frozen data, one class per YAML section
+(``unscanned`` and its defaults in ``extproc.policy.unscanned``).
 
 ``load`` builds these from YAML and ``compile`` turns them into a
 ``CompiledPolicy``. Every entry's source line is kept in ``Policy.lines``
@@ -17,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from extproc.detect.spec import DetectorSpec
+from extproc.policy.unscanned import Unscanned
 
 
 class Action(Enum):
@@ -247,39 +249,6 @@ class Judge:
 
 DEFAULT_REDACTION = "[REDACTED:{detector}]"
 
-# Never scanned nor rewritten: the caller's own credentials to the upstream
-# (a key sent where it belongs is no leak) and the proxies' forwarding headers
-# (client addresses that the hops in between add).
-UNSCANNED_HEADERS = (
-    "authorization",
-    "proxy-authorization",
-    "x-api-key",
-    "api-key",
-    "x-goog-api-key",
-    "x-amz-security-token",
-    "cookie",
-    "set-cookie",
-    "x-forwarded-for",
-    "x-real-ip",
-    "forwarded",
-)
-UNSCANNED_QUERY = (
-    "key",
-    "api-key",
-    "api_key",
-    "x-amz-credential",
-    "x-amz-signature",
-    "x-amz-security-token",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Unscanned:
-    """``unscanned``: header names and query parameter names, lower case."""
-
-    headers: frozenset[str] = frozenset(UNSCANNED_HEADERS)
-    query_parameters: frozenset[str] = frozenset(UNSCANNED_QUERY)
-
 
 @dataclass(frozen=True, slots=True)
 class Policy:
@@ -300,7 +269,7 @@ class Policy:
     budgets: tuple[Budget, ...] = ()
     caps: tuple[Cap, ...] = ()
     phone_regions: tuple[str, ...] | None = None  # None: extproc.detect.phones.DEFAULT_REGIONS
-    unscanned: Unscanned = Unscanned()
+    unscanned: Unscanned = field(default_factory=Unscanned)
     answers: tuple[AnswerShape, ...] = ()
     judges: tuple[Judge, ...] = ()
     lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))

@@ -25,8 +25,8 @@ from extproc.policy.model import (
     OnOversize,
     Rule,
     Threshold,
-    Unscanned,
 )
+from extproc.policy.unscanned import Unscanned
 
 VERSION = 1
 
