@@ -1,12 +1,13 @@
 """The DLP inspector: one HTTP exchange seen through a policy.
 
 It implements ``extproc.exchange.Inspector`` and reads top to bottom as the
-exchange flows: ``headers`` picks the policy (on the request) and opens that
-direction's ``Side``; ``body`` scans a whole body (``extproc.bodies``);
-``stream`` hands a streamed body to the scanner of its format
-(``extproc.formats``); ``close`` logs and records the decision. Per-exchange
-state (what was found, the placeholder map of pseudonymisation) lives here
-and dies with the exchange.
+exchange flows: ``headers`` picks the policy (on the request), opens that
+direction's ``Side`` and decides its body mode (``extproc.body_mode``);
+``body`` scans a whole body (``extproc.bodies``), then its signals
+(``extproc.body_signals``); ``stream`` hands a streamed body to the scanner
+of its format (``extproc.formats``); ``close`` logs and records the
+decision. Per-exchange state (what was found, the placeholder map of
+pseudonymisation) lives here and dies with the exchange.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 
-from extproc import answers
-from extproc.bodies import Scanned, scan_body
+from extproc import answers, body_mode
+from extproc.bodies import scan_body
+from extproc.body_signals import BodySignals
 from extproc.exchange import BodyMode, BodyStream, Headers, Verdict
-from extproc.formats import ENVOY_BUFFER, is_event_stream, stream_for
+from extproc.formats import stream_for
 from extproc.govern.guard import Governor, Guard
 from extproc.govern.keys import action_key
 from extproc.headers import scan_head
@@ -27,7 +29,7 @@ from extproc.policy.compile import CompiledPolicy
 from extproc.policy.model import Direction, OnOversize
 from extproc.recording import NOOP, Recorder
 from extproc.rewrite import sigv4
-from extproc.rewrite.encoding import IDENTITY, TooLarge, Undecodable, can_decode, decode_all
+from extproc.rewrite.encoding import TooLarge, Undecodable, decode_all
 from extproc.rewrite.pseudonym import Pseudonyms
 from extproc.rewrite.redact import Renderer
 from extproc.side import Side
@@ -59,9 +61,7 @@ class DlpInspector:
         judges: Judges | None = None,
     ) -> None:
         self._select = select
-        # The process's judges (``signals.judge``); None: no policy's judges are asked.
-        self._judges = judges
-        self._judge_context = ""  # the redacted prompt, for a judge of the answer
+        self._signals = BodySignals(judges)
         self._recorder = recorder or NOOP
         # Servers hand every inspector one (extproc.app); alone, budgets live and die with it.
         self._governor = governor or Governor()
@@ -92,53 +92,14 @@ class DlpInspector:
             self.traceparent = headers.get("traceparent", "")
             self.route = self.tally.route = headers.get(":path", "").split("?", 1)[0][:200]
         side = self._open(direction, headers)
-        policy, guard = side.policy, side.guard
+        guard = side.guard
         length = headers.get("content-length", "")
         if guard is not None and length.isdigit() and guard.on_length(direction, int(length)):
             return side.blocked()
         head = self._head(side, headers)
         if head.block is not None:
             return head
-        wanted: BodyMode | None = None
-        if not policy.needs_body(direction) and not (guard and guard.needs_body(direction)):
-            wanted = BodyMode.NONE
-        elif direction is RESPONSE:
-            if length.isdigit() and int(length) > side.limit:
-                too_big = self._oversize(side)
-                if too_big.block is not None:
-                    return too_big
-                wanted = BodyMode.NONE  # passed unscanned (counted)
-            else:
-                wanted = answer_mode(side.content_type, length, mode)
-        remove: list[str] = []
-        set_headers: list[tuple[str, str]] = list(head.set_headers)
-        if direction is REQUEST:
-            if policy.needs_body(RESPONSE) and "accept-encoding" in headers:
-                # Ask upstreams for identity-encoded answers, so they can be scanned.
-                remove.append("accept-encoding")
-        else:
-            set_headers.extend(self.tally.risk_headers())
-        effective = wanted if wanted is not None else mode
-        encoding = headers.get("content-encoding", "")
-        if effective is not BodyMode.NONE and not end_of_stream and encoding.strip():
-            if not can_decode(encoding):
-                side.seen.undecodable = True
-                if policy.limits.on_undecodable is OnOversize.BLOCK:
-                    return side.blocked(answers.UNDECODABLE)
-                wanted = BodyMode.NONE  # pass, unscanned (counted)
-            elif encoding.strip().lower() not in IDENTITY:
-                # The body is decoded for scanning and sent on identity-encoded.
-                side.encoding = encoding
-                remove.append("content-encoding")
-        no_body = end_of_stream or (wanted if wanted is not None else mode) is BodyMode.NONE
-        return Verdict(
-            set_headers=tuple(set_headers),
-            remove_headers=tuple(remove),
-            body_mode=wanted,
-            # The last answer of the exchange carries the decision for the
-            # access log: here only if no response body follows.
-            metadata=side.metadata() if direction is RESPONSE and no_body else None,
-        )
+        return body_mode.plan(side, headers, head.set_headers, end_of_stream, mode)
 
     def _head(self, side: Side, headers: Headers) -> Verdict:
         """The URL and header fields scanned (``extproc.headers``): a block,
@@ -171,12 +132,12 @@ class DlpInspector:
         seen.touched = True
         encoding = side.encoding
         if len(body) > side.limit or not complete:
-            return self._oversize(side)
+            return side.oversize()
         if encoding:
             try:
                 body = decode_all(encoding, body, side.limit)
             except TooLarge:
-                return self._oversize(side)
+                return side.oversize()
             except Undecodable:
                 return side.blocked(answers.UNDECODABLE)
         guard = side.guard
@@ -202,7 +163,7 @@ class DlpInspector:
             guard.admit(direction, scanned.text, decision.actions, whole=True)
             if guard.stop(direction):
                 return side.blocked()
-        signalled = self._signals(side, body, scanned)
+        signalled = self._signals.check(side, self.route, body, scanned)
         if signalled is not None:
             return signalled
         headers = self._body_headers(side)
@@ -218,40 +179,6 @@ class DlpInspector:
             data = body if encoding else None  # decoded: send it on identity-encoded
         return Verdict(data=data, set_headers=headers, metadata=side.metadata())
 
-    def _signals(self, side: Side, body: bytes, scanned: Scanned) -> Verdict | None:
-        """The answer's shape and the judges: a blocking verdict, or None to
-        go on (``extproc.signals.hooks``)."""
-        policy, direction, decision = side.policy, side.direction, scanned.decision
-        if direction is RESPONSE and side.shape is not None:
-            findings, over = hooks.shape_findings(side.shape, hooks.answer_texts(body))
-            shaped = hooks.decided(policy, direction, findings, over)
-            side.seen.add(shaped)
-            if shaped.blocked:
-                return side.blocked()
-        judges = self._judges
-        chosen = hooks.judges_for(policy, self.route, direction) if judges else []
-        answer_judged = judges is not None and hooks.judges_for(policy, self.route, RESPONSE)
-        if not chosen and not (direction is REQUEST and answer_judged):
-            return None
-        # Judges read the text as the policy's rewriting left it: never a redacted value.
-        redacted = scanned.new_body() if decision.rewrites else body
-        if direction is REQUEST:
-            said = hooks.prompt_text(redacted)
-            if answer_judged:
-                self._judge_context = said[-hooks.CONTEXT_CHARS :]
-        else:
-            said = "\n".join(hooks.answer_texts(redacted).values())
-        if not chosen or judges is None or not said.strip():
-            return None
-        findings, closed = hooks.ask_judges(judges, chosen, direction, said, self._judge_context)
-        if closed:
-            side.judge_failed = True
-            side.seen.blocked = True
-            return side.blocked(answers.JUDGE_UNAVAILABLE)
-        judged = hooks.decided(policy, direction, findings, said)
-        side.seen.add(judged)
-        return side.blocked() if judged.blocked else None
-
     def calls_out(self, direction: Direction) -> bool:
         """Whether handling this direction's body may wait on a call-out: a
         judge, or a model-based recogniser beside the scan (the servicer then
@@ -261,7 +188,7 @@ class DlpInspector:
             return False
         if policy.scanner.calls_out:
             return True
-        return self._judges is not None and bool(hooks.judges_for(policy, self.route, direction))
+        return self._signals.asks_judges(policy, self.route, direction)
 
     def _signed_body(self, side: Side, new: bytes) -> Verdict | tuple[tuple[str, str], ...]:
         """A rewritten request body against its signature: refused if the
@@ -274,12 +201,6 @@ class DlpInspector:
         """Block what would be rewritten but cannot be."""
         side.seen.blocked = True
         return side.blocked(error)
-
-    def _oversize(self, side: Side) -> Verdict:
-        side.seen.oversize = True
-        if side.policy.limits.on_oversize is OnOversize.BLOCK:
-            return side.blocked(answers.OVERSIZE)
-        return Verdict(metadata=side.metadata())
 
     def _body_headers(self, side: Side) -> tuple[tuple[str, str], ...]:
         if side.direction is REQUEST:
@@ -298,20 +219,10 @@ class DlpInspector:
 
     def close(self) -> dict[str, object]:
         policy = self.policy
-        summary: dict[str, object] = {}
         if policy is None:
-            return summary
+            return {}
+        summary = self.tally.summary()
         seen_all = self.tally.seen
-        for direction, seen in seen_all.items():
-            summary[direction.value] = {
-                "decision": seen.outcome,
-                "detectors": dict(seen.counts),
-                "actions": dict(seen.actions),
-            }
-            if seen.origins:  # "tool result", "document"...: labels, never content
-                summary[direction.value]["origins"] = {  # type: ignore[index]
-                    d: sorted(labels) for d, labels in seen.origins.items()
-                }
         if any(s.counts or s.oversize or s.limited for s in seen_all.values()):
             log.info(
                 "decision",
@@ -377,18 +288,3 @@ class DlpInspector:
     def _side(self, direction: Direction) -> Side:
         side = self.sides.get(direction)
         return side if side is not None else self._open(direction, {})
-
-
-def answer_mode(content_type: str, length: str, mode: BodyMode) -> BodyMode | None:
-    """The body mode an answer needs, if not the configured one. Streams of
-    events are streamed from the first byte (time to first token); another
-    answer is buffered when its length is known to fit Envoy's buffer (one
-    round trip, a real status on a block) and streamed otherwise, so that no
-    answer meets Envoy's own 500 for outgrowing the buffer."""
-    if mode is BodyMode.NONE or mode is BodyMode.FULL_DUPLEX_STREAMED:
-        return None
-    if is_event_stream(content_type):
-        return BodyMode.STREAMED
-    if length.isdigit() and int(length) <= ENVOY_BUFFER:
-        return BodyMode.BUFFERED if mode is BodyMode.STREAMED else None
-    return BodyMode.STREAMED

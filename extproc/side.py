@@ -145,6 +145,13 @@ class Side:
         block = self.answer(error if error is not None else self.error())
         return Verdict(block=block, metadata=self.metadata())
 
+    def oversize(self) -> Verdict:
+        """Over the size limit: blocked, or passed unscanned (counted)."""
+        self.seen.oversize = True
+        if self.policy.limits.on_oversize is OnOversize.BLOCK:
+            return self.blocked(answers.OVERSIZE)
+        return Verdict(metadata=self.metadata())
+
     def verdict(self, data: bytes, blocked: bool, final: bool = False) -> Verdict:
         """A streamed piece: ``data`` leaves; on a block it is the in-stream end."""
         if blocked or self.failed:

@@ -90,6 +90,20 @@ class Tally:
             out["path"] = self.route
         return out
 
+    def summary(self) -> dict[str, object]:
+        """For the decision log: per direction, the decision, detectors and actions."""
+        out: dict[str, object] = {}
+        for direction, seen in self.seen.items():
+            entry: dict[str, object] = {
+                "decision": seen.outcome,
+                "detectors": dict(seen.counts),
+                "actions": dict(seen.actions),
+            }
+            if seen.origins:  # "tool result", "document"...: labels, never content
+                entry["origins"] = {d: sorted(labels) for d, labels in seen.origins.items()}
+            out[direction.value] = entry
+        return out
+
     def touched(self) -> dict[str, Seen]:
         """The directions that saw traffic, by name (for the recorder)."""
         return {d.value: seen for d, seen in self.seen.items() if seen.touched}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from extproc.dlp import answer_mode
+from extproc.body_mode import answer_mode
 from extproc.exchange import BodyMode
 from extproc.formats import ENVOY_BUFFER, format_of, is_event_stream, streaming_route
 from extproc.formats.framed import EVENT_STREAM_LIMIT, stream_limit
