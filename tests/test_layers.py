@@ -1,4 +1,4 @@
-"""The import graph of ``extproc/``: no cycle, and the layers point one way.
+"""The import graph of ``extproc/``: no cycle, the layers point one way, modules stay small.
 
 Every import counts, lazy ones (inside functions) and type-checking ones
 included: a cycle hidden behind a lazy import is still a cycle to read.
@@ -137,3 +137,34 @@ def test_no_grpc_below_the_edge(module: str) -> None:
         if isinstance(node, ast.ImportFrom) and not node.level
     }
     assert not imported & {"grpc", "grpc_health", "opentelemetry"}, module
+
+
+# Small modules, named for what they hold; declarative tables are exempt.
+MAX_LINES = 300
+TABLES = ("extproc.detect.catalogue.", "extproc.detect.phrases")
+# Over the limit while the performance work changes them: remove each name as it is split.
+NOT_YET_SPLIT = frozenset(
+    {
+        "extproc.detect.context",
+        "extproc.detect.scanner",
+        "extproc.exchange",
+        "extproc.wire.service",
+    }
+)
+
+
+def _lines(module: str) -> int:
+    return len(_modules()[module].read_text().splitlines())
+
+
+@pytest.mark.parametrize(
+    "module", sorted(m for m in _modules() if not m.startswith(TABLES) and m not in NOT_YET_SPLIT)
+)
+def test_modules_are_small(module: str) -> None:
+    assert _lines(module) <= MAX_LINES, f"{module}: split it into modules named for what they hold"
+
+
+@pytest.mark.parametrize("module", sorted(NOT_YET_SPLIT))
+def test_the_not_yet_split_list_is_current(module: str) -> None:
+    """A module that was split leaves the list, so that it stays small."""
+    assert module in _modules() and _lines(module) > MAX_LINES, f"remove {module} from the list"
