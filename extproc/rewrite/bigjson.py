@@ -19,9 +19,9 @@ from typing import Any
 
 from extproc.rewrite import apis
 from extproc.rewrite.fields import FieldStreams
-from extproc.rewrite.holdback import Holdback, Released
+from extproc.rewrite.holdback import Released
 from extproc.rewrite.jsonscan import JsonRewriter
-from extproc.rewrite.jsonsink import Frame, NotJson, Path, Sink, escape
+from extproc.rewrite.jsonsink import Frame, HoldbackSink, NotJson, Path, Sink, escape
 from extproc.rewrite.leaves import Role, compatible, group_of, kind_of, role_at
 from extproc.rewrite.textfield import Flushed
 
@@ -42,26 +42,6 @@ class _FieldSink:
 
     def end(self) -> tuple[str, int] | None:
         return ("", 0)
-
-
-class _WholeSink:
-    """A whole value read piece by piece: its stream ends with the string."""
-
-    def __init__(self, streams: FieldStreams, holdback: Holdback) -> None:
-        self._streams = streams
-        self._holdback = holdback
-
-    def _checked(self, released: Released) -> tuple[str, int] | None:
-        if released.blocked:
-            self._streams.end()
-            return None
-        return released.text, released.source
-
-    def feed(self, text: str) -> tuple[str, int] | None:
-        return self._checked(self._holdback.feed(text))
-
-    def end(self) -> tuple[str, int] | None:
-        return self._checked(self._holdback.finish())
 
 
 def _labels(logical: Path, frames: list[Frame]) -> tuple[Path, set[int]]:
@@ -112,7 +92,7 @@ class EventSinks:
         if role is Role.MEDIA:
             return None
         if role is not Role.STREAM:
-            return _WholeSink(self._streams, self._streams.whole_stream())
+            return HoldbackSink(self._streams.whole_stream(), self._streams.end)
         labels, named = _labels(logical, frames)
         key = (kind, group_of(scalars), labels)
         snapshot = dict(scalars)

@@ -1,6 +1,7 @@
 """What the streaming JSON rewriter (``rewrite.jsonscan``) and its sinks
 share: a string's path, the open frames, the sink a path opens, the text a
-sink still holds with its raw form, and JSON string escaping.
+sink still holds with its raw form, a sink through one hold-back, and JSON
+string escaping.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from extproc.rewrite.holdback import Holdback, Released
 
 Path = tuple[str | int, ...]
 
@@ -80,3 +83,24 @@ class Pending:
 def escape(text: str) -> str:
     """``text`` as the inside of a JSON string."""
     return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+class HoldbackSink:
+    """A string's text through one hold-back, ended with the string;
+    ``on_block`` is told when it blocks."""
+
+    def __init__(self, holdback: Holdback, on_block: Callable[[], None]) -> None:
+        self._holdback = holdback
+        self._on_block = on_block
+
+    def _pair(self, released: Released) -> tuple[str, int] | None:
+        if released.blocked:
+            self._on_block()
+            return None
+        return released.text, released.source
+
+    def feed(self, text: str) -> tuple[str, int] | None:
+        return self._pair(self._holdback.feed(text))
+
+    def end(self) -> tuple[str, int] | None:
+        return self._pair(self._holdback.finish())
