@@ -242,14 +242,7 @@ class GovernanceReader(DetectorReader):
         return seconds
 
     def unique_budget_ids(self, budgets: tuple[Budget, ...]) -> None:
-        first: dict[str, int] = {}
-        for i, budget in enumerate(budgets):
-            if budget.id in first:
-                self.at_entry(
-                    f"budgets[{i}].id",
-                    f"duplicate id '{budget.id}' (first in budgets[{first[budget.id]}])",
-                )
-            first.setdefault(budget.id, i)
+        self.unique("budgets", "id", "id", [b.id for b in budgets])
 
     # -- caps ------------------------------------------------------------------------
 

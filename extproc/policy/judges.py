@@ -85,14 +85,7 @@ def judge_ids(judge: Judge) -> tuple[str, ...]:
 
 def read_judges(reader: NodeReader, node: yaml.Node, prefix: Prefix) -> tuple[Judge, ...]:
     judges = reader.sections(node, "judges", lambda n, e: _judge(reader, n, e, prefix))
-    first: dict[str, int] = {}
-    for i, judge in enumerate(judges):
-        if judge.name in first:
-            reader.at_entry(
-                f"judges[{i}].name",
-                f"duplicate judge '{judge.name}' (first in judges[{first[judge.name]}])",
-            )
-        first.setdefault(judge.name, i)
+    reader.unique("judges", "name", "judge", [judge.name for judge in judges])
     return judges
 
 

@@ -64,6 +64,17 @@ class NodeReader:
         """An error on an entry already read (its line is known)."""
         self.error_at(self.lines.get(entry, 1), entry, message)
 
+    def unique(self, section: str, key: str, what: str, names: Sequence[str]) -> None:
+        """Each repeated name of a section's entries, at the repeat, naming the first."""
+        first: dict[str, int] = {}
+        for i, name in enumerate(names):
+            if name in first:
+                self.at_entry(
+                    f"{section}[{i}].{key}",
+                    f"duplicate {what} '{name}' (first in {section}[{first[name]}])",
+                )
+            first.setdefault(name, i)
+
     def mapping(
         self, node: yaml.Node, entry: str, keys: Mapping[str, bool]
     ) -> dict[str, yaml.Node] | None:
