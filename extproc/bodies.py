@@ -82,10 +82,12 @@ def _text(side: Side, text: str) -> _Found:
         # (Governance counts the parsed text.)
         return NOTHING, lambda: text, text
     view = json_body.parse(text)
+    # Gated again, near (``Gate.open``): the raw text may have opened the gate
+    # only with a context word and a value far apart.
     if view is None:
-        decision = decide(scanner.scan(text, gate=not checked), text, policy, direction)
+        decision = decide(scanner.scan(text), text, policy, direction)
         return decision, lambda: apply(text, decision.rewrite_actions, renderer, gap=gap), text
-    return _json(side, view, gate=not checked)
+    return _json(side, view)
 
 
 def _reading_clear(side: Side, text: str) -> bool:
@@ -95,9 +97,9 @@ def _reading_clear(side: Side, text: str) -> bool:
     return len(texts) < 2 or side.policy.scanner.clear("".join(texts))
 
 
-def _json(side: Side, view: json_body.JsonView, gate: bool) -> _Found:
+def _json(side: Side, view: json_body.JsonView) -> _Found:
     policy, gap = side.policy, side.gap()
-    found = _split_values(view, policy.scanner.scan(view.joined, gate=gate), policy.scanner)
+    found = _split_values(view, policy.scanner.scan(view.joined), policy.scanner)
     decision = decide(found, view.joined, policy, side.direction)
     located: list[Located] = []
     for shares, (f, action) in view.locate([(f, (f, a)) for f, a in decision.actions]):

@@ -94,7 +94,7 @@ def scan_head(side: Side, headers: Headers) -> HeadScan | None:
         return None
     fields = [(n, v) for n, v in fields if not _protocol_value(v)]
     section = _Section(url.Target(target, skip_query) if target else None, fields)
-    decision = decide(scanner.scan(section.text, gate=False), section.text, policy, side.direction)
+    decision = decide(scanner.scan(section.text), section.text, policy, side.direction)
     side.seen.add(decision)
     if not decision.actions:
         return None

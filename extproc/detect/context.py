@@ -30,6 +30,11 @@ from collections.abc import Iterator, Sequence
 WINDOW = 48
 # How far before a value its field name may start (key, separator, quotes).
 _KEY_REACH = 160
+# How far before a generic key ("value") the name of its sibling is looked for.
+_SIBLING_REACH = 120
+# No context word that names a value lies farther from it than this, except a
+# table column's header (``could_be_cell``).
+REACH = _KEY_REACH + _SIBLING_REACH
 
 _KEY = r"[A-Za-z_$@][\w.$@-]{0,63}"
 _QUOTED = r"\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|`[^`\n]{1,64}`"
@@ -131,6 +136,18 @@ def in_name(name: str, phrases: Sequence[str], glued: bool = True) -> bool:
     return False
 
 
+def could_be_cell(text: str, start: int, end: int) -> bool:
+    """Whether a value within ``start``..``end`` may stand in a table column
+    (``Context._column``): on a line after the first that holds a delimiter."""
+    start, end = max(0, start), min(len(text), end)
+    first = text.rfind("\n", 0, start) + 1
+    if first == 0 and "\n" not in text[:end]:
+        return False
+    last = text.find("\n", end)
+    lines = text[first : last if last >= 0 else len(text)]
+    return any(d in lines for d in _DELIMITERS)
+
+
 class Context:
     """Context questions about one text, answered lazily and cached.
 
@@ -225,7 +242,7 @@ class Context:
                 found.append(key)
                 if key.lower().replace("_", "") in _GENERIC:
                     at = base + m.start("key")
-                    sibling = self._sibling(text[max(0, at - 120) : at])
+                    sibling = self._sibling(text[max(0, at - _SIBLING_REACH) : at])
                     if sibling:
                         found.append(sibling)
                 break
@@ -249,7 +266,7 @@ class Context:
     @staticmethod
     def _sibling(before: str) -> str | None:
         """The ``name:`` value just before a generic key (Kubernetes env, SSM parameters)."""
-        tail = before[-120:]
+        tail = before[-_SIBLING_REACH:]
         last = None
         for m in _SIBLING.finditer(tail):
             last = m.group("key").strip()

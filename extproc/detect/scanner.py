@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from extproc.detect.context import REACH as NAME_REACH
 from extproc.detect.context import WINDOW, Context, in_name, phrase
 from extproc.detect.decode import (
     BASE64_RUN,
@@ -390,7 +391,14 @@ class Scanner:
             # does a run that ``layers`` would try as base64 (a long run is
             # found in the same pass; whether it holds a capital, in Python).
             "_gate": (
-                Gate(specs, also=(ESCAPED,), weak=(BASE64_RUN, has_encoded_run)) if gate else None
+                Gate(
+                    specs,
+                    also=(ESCAPED,),
+                    weak=(BASE64_RUN, has_encoded_run),
+                    reach=(max(NAME_REACH, CONTEXT_WINDOW), CONTEXT_WINDOW),
+                )
+                if gate
+                else None
             ),
             "_keywords": KeywordIndex(specs),
             "_prefilter": Prefilter(specs),
@@ -461,20 +469,24 @@ class Scanner:
         return findings if collect is None else merge(findings, collect())
 
     def clear(self, text: str) -> bool:
-        """True if scanning ``text`` certainly finds nothing (one pass; False: scan it)."""
+        """True if scanning ``text`` certainly finds nothing (one pass; False: scan it).
+
+        Also true of any text made by rearranging the pieces of ``text``
+        (the strings of a JSON body, header lines): a context word and a
+        value count even far apart here (``Gate.open``)."""
         if not text:
             return True
         if self._gate is None or self._model is not None:
             return False
         return self._closed(normalize(text).text)
 
-    def _closed(self, subject: str) -> bool:
-        return self._gate is not None and not self._gate.open(subject)
+    def _closed(self, subject: str, near: bool = False) -> bool:
+        return self._gate is not None and not self._gate.open(subject, near)
 
     def _scan(self, text: str, depth: int, budget: Budget, gate: bool = True) -> list[Candidate]:
         normalized = normalize(text)
         subject = normalized.text
-        if gate and self._closed(subject):
+        if gate and self._closed(subject, near=True):
             return []
         found = _resolve(self._match(subject, fold(subject)))
         if depth < MAX_DEPTH and maybe_encoded(subject):

@@ -58,6 +58,10 @@ class DetectorSpec:
                         the keywords, else the prefilter, else (user patterns,
                         which run on RE2) the pattern itself. Set it where the
                         default is weak ("sk-" occurs in "task-based").
+                        ``A[\\s\\S]*B``: a context word A, then a value B; on
+                        the text scanned, A must end within the context's
+                        reach of B (``prepass.Gate``); ``B[\\s\\S]*?A``: a
+                        value, then a context word in its sentence.
     needs_context       a regex: a value that fully matches it is reported only
                         with context (a context word or a companion); bare
                         digit runs ("536228417" is an SSN only under "ssn").

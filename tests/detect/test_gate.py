@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
+import re2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.corpus.signals import signal_corpus
 from bench.corpus.texts import ENCODINGS, Texts
 from extproc.detect.catalogue import BUILTIN
+from extproc.detect.context import REACH, WINDOW, in_name, phrase, words
 from extproc.detect.decode import base64_runs, has_base64_run
-from extproc.detect.prepass import Gate, fold
+from extproc.detect.prepass import Gate, context_gate, fold
 from extproc.detect.scanner import build_scanner, keyword_list_spec
 from extproc.detect.spec import DetectorSpec
 from extproc.rewrite import json_body
@@ -150,6 +152,17 @@ FRAGMENTS = st.sampled_from(
         "\u200e",
         "请",
         "\u00fc",
+        # Pairs asked near: words that hold a context word, names, extensions.
+        "meeting ",
+        "Text ",
+        "customerSsn",
+        "MY_NUMBER",
+        "phoneNumber",
+        "x204",
+        " ext ",
+        '"created":',
+        "a" * 60,
+        "\x00",
     ]
 )
 
@@ -252,3 +265,73 @@ def test_a_raw_json_body_without_escapes_is_cleared_only_if_its_strings_are_clea
 @given(st.text(alphabet="aZ9+/_-=. %&\\u", max_size=60))
 def test_the_base64_check_agrees_with_the_runs_layers_decode(text: str) -> None:
     assert has_base64_run(text) == (next(base64_runs(text), None) is not None)
+
+
+def _openai_answer(content: str) -> str:
+    return json.dumps(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1700000000,
+            "model": "gpt-4o",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}],
+        }
+    )
+
+
+def test_a_timestamp_and_a_context_word_far_apart_do_not_open_the_gate() -> None:
+    """The epoch in every chat answer and a context word in its text (whole:
+    "call", or inside a word: "meeting", "tinted") opened the gate on every
+    answer; asked near, on the text that is matched, they do not."""
+    text = "Let us call it a day. " * 8 + "The meeting went well; my tinted glasses broke."
+    answer = _openai_answer(text)
+    joined = json_body.parse(answer)
+    assert joined is not None
+    gate = Gate(BUILTIN, reach=(REACH, WINDOW))
+    assert gate.open(answer)  # anywhere: the raw body proves nothing for its strings
+    assert not gate.open(joined.joined, near=True)
+    assert UNGATED.scan(joined.joined) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call me on 4155552671",
+        "4155552671 is my cell",
+        "ssn: 536228417",
+        '{"customerSsn": "536228417"}',
+        "name,phone\nAnn,4155552671\n" + "Bob,x\n" * 200 + "Eve,4155552672",
+        "MOBILE_NUMBER=4155552671",
+        "order 4155552671 x204 shipped",
+    ],
+)
+def test_a_value_with_its_context_near_opens_the_gate_asked_near(text: str) -> None:
+    assert UNGATED.scan(text)
+    assert Gate(BUILTIN, reach=(REACH, WINDOW)).open(text, near=True)
+    assert GATED.scan(text) == UNGATED.scan(text)
+
+
+_NAME_PARTS = st.sampled_from(
+    ["", "_", "-", ".", "customer", "Customer", "CUSTOMER", "x", "X", "2", "my", "id", "Id"]
+)
+_CASES = st.sampled_from([str.lower, str.upper, str.capitalize, str.title, lambda w: w])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["ssn", "social security", "tax id", "ph", "my number", "mobile", "tin"]),
+    _CASES,
+    _NAME_PARTS,
+    _NAME_PARTS,
+    st.sampled_from(["", "_", " ", "-"]),
+)
+def test_context_gate_occurs_wherever_a_name_or_sentence_holds_the_word(
+    word: str, case: object, before: str, after: str, join: str
+) -> None:
+    spelled = join.join(case(part) for part in word.split(" "))  # type: ignore[operator]
+    name = before + spelled + after
+    pattern = re2.compile(context_gate([word]))
+    if in_name(words(name), [phrase(word)]):
+        assert pattern.search(name), name
+    sentence = f"{before} {case(word)} {after}"  # type: ignore[operator]
+    assert pattern.search(sentence), sentence

@@ -56,6 +56,7 @@ this source do not mistake the (random, never issued) values for real ones.
 
 from __future__ import annotations
 
+from extproc.detect.prepass import context_gate
 from extproc.detect.spec import DetectorSpec
 
 # Random bodies, never issued by anyone.
@@ -294,6 +295,24 @@ CREDIT_CARD = DetectorSpec(
     builtin=True,
 )
 
+_SSN_CONTEXT = (
+    "ssn",
+    "ss#",
+    "ssn#",
+    "social security",
+    "social",
+    "itin",
+    "tax id",
+    "taxpayer",
+    "tin",
+    "tax identification",
+)
+# A bare run of digits as the SSN and phone patterns take one (not glued to
+# a letter, a digit or "+./-" before it): a JSON timestamp ("created":
+# 1700000000) holds nine digits in a row, but no nine-digit run.
+_BARE = r"(?:^|[^0-9A-Za-z_+./-])[0-9]{{{}}}"
+_NINE = _BARE.format(9) + r"(?:[^0-9A-Za-z_]|$)"
+
 US_SSN = DetectorSpec(
     id="pii/us_ssn",
     pattern=(
@@ -305,18 +324,7 @@ US_SSN = DetectorSpec(
     ),
     validator="us_ssn",
     confidence=0.7,
-    context=(
-        "ssn",
-        "ss#",
-        "ssn#",
-        "social security",
-        "social",
-        "itin",
-        "tax id",
-        "taxpayer",
-        "tin",
-        "tax identification",
-    ),
+    context=_SSN_CONTEXT,
     context_confidence=0.95,
     invalid_confidence=0.6,
     needs_context=r"[0-9]{9}",
@@ -326,12 +334,12 @@ US_SSN = DetectorSpec(
     prefilter=(
         r"[0-9]{3}[ \t./+-]{1,3}[0-9]{2}[ \t./+-]{1,3}[0-9]{4}|[0-9](?:[ .-][0-9]){8}|[0-9]{9}"
     ),
-    # A bare run counts only with a context word (before or after it) or a
-    # field name, which holds one of these words.
+    # A bare run counts only with a context word near (before it, or after it
+    # in its sentence) or a field name, which holds one of these words.
     gate=(
         r"[0-9]{3}[ \t./+-]{1,3}[0-9]{2}[ \t./+-]{1,3}[0-9]{4}|[0-9](?:[ .-][0-9]){8}"
-        r"|(?i:ssn|ss#|social|itin|tax|tin)[\s\S]*[0-9]{9}"
-        r"|[0-9]{9}[\s\S]*(?i:ssn|ss#|social|itin|tax|tin)"
+        rf"|(?:{context_gate(_SSN_CONTEXT)})[\s\S]*{_NINE}"
+        rf"|{_NINE}[\s\S]*?(?:{context_gate(_SSN_CONTEXT, names=False)})"
     ),
     examples=(
         "SSN: 123-45-6789",
@@ -357,10 +365,42 @@ US_SSN = DetectorSpec(
     builtin=True,
 )
 
-_PHONE_WORDS = (
-    "phone|tel|call|mobil|cell|fax|sms|whatsapp|ph|mob|contact|text|reach|ring|number|msisdn"
-    "|handy|dial|portable|landline|office|b\\x{fc}ro|tlf|m\\x{f3}vil|cellulare|rufnummer"
-    "|num|t\\x{e9}l"
+_PHONE_CONTEXT = (
+    "phone",
+    "tel",
+    "tel.",
+    "telephone",
+    "call",
+    "mobile",
+    "cell",
+    "fax",
+    "sms",
+    "whatsapp",
+    "ph",
+    "mob",
+    "contact",
+    "text me",
+    "reach me",
+    "ring me",
+    "my number",
+    "number is",
+    "msisdn",
+    "handy",
+    "telefon",
+    "telefono",
+    "téléphone",
+    "portable",
+    "landline",
+    "dial",
+    "office",
+    "büro",
+    "tlf",
+    "móvil",
+    "cellulare",
+    "rufnummer",
+    "numéro",
+    "número",
+    "numero",
 )
 
 PHONE_NUMBER = DetectorSpec(
@@ -393,43 +433,7 @@ PHONE_NUMBER = DetectorSpec(
     weak_confidence=0.3,
     needs_context=r"[0-9]{7,15}",
     confidence=0.5,
-    context=(
-        "phone",
-        "tel",
-        "tel.",
-        "telephone",
-        "call",
-        "mobile",
-        "cell",
-        "fax",
-        "sms",
-        "whatsapp",
-        "ph",
-        "mob",
-        "contact",
-        "text me",
-        "reach me",
-        "ring me",
-        "my number",
-        "number is",
-        "msisdn",
-        "handy",
-        "telefon",
-        "telefono",
-        "téléphone",
-        "portable",
-        "landline",
-        "dial",
-        "office",
-        "büro",
-        "tlf",
-        "móvil",
-        "cellulare",
-        "rufnummer",
-        "numéro",
-        "número",
-        "numero",
-    ),
+    context=_PHONE_CONTEXT,
     context_confidence=0.85,
     invalid_confidence=0.6,
     negative_context=(
@@ -461,14 +465,16 @@ PHONE_NUMBER = DetectorSpec(
         r"|[0-9]{2,4}[ \t./-]{1,3}[0-9]{2,4}[ \t./-]{1,3}[0-9]{2,4}[ \t./-]{1,3}[0-9]{2}"
         r"|[0-9]{7}"
     ),
-    # A bare digit run counts only with a context word, before or after it
-    # (anywhere here, so that the gate also holds on a raw JSON body, whose
-    # punctuation lengthens the distance).
+    # A bare digit run counts only with a context word near: before it (in
+    # its sentence or field name), or after it in its sentence.
     gate=(
         r"\+[0-9]|00[1-9]|\(0[0-9]{1,5}\)|[0-9]{3}[ \t./)-]{1,3}[0-9]{3}"
         r"|(?:^|[^\w+./-])0[0-9]+[ \t./-]{1,3}[0-9]{2}"
         r"|[0-9]{2,4}[ \t./-]{1,3}[0-9]{2,4}[ \t./-]{1,3}[0-9]{2,4}[ \t./-]{1,3}[0-9]{2}"
-        rf"|(?i:{_PHONE_WORDS})[\s\S]*[0-9]{{7}}|[0-9]{{7}}[\s\S]*(?i:{_PHONE_WORDS})"
+        # A bare run with an extension needs no context word.
+        r"|[0-9]{7}[ ]?(?:x|ext)[ ]?[0-9]"
+        rf"|(?:{context_gate(_PHONE_CONTEXT)})[\s\S]*{_BARE.format(7)}"
+        rf"|{_BARE.format(7)}[\s\S]*?(?:{context_gate(_PHONE_CONTEXT, names=False)})"
     ),
     examples=(
         "call me at (415) 555-2671 tomorrow",
