@@ -44,12 +44,13 @@ from bench.stacks import (
     start_server,
     upstream_config,
 )
-from harness.stack import ROOT
+from harness.stack import ROOT, port_open, start_process, wait_for
 
 LUA = Path(__file__).with_name("post.lua")
 DEFAULT_POLICY = "policies/default.yaml"
 SIZES = {"200 B": 200, "2 KB": 2_000, "32 KB": 32_000, "1 MB": 1_000_000}
 KINDS = ("clean", "pii-dense")
+COMPARED = ("2 KB", "1 MB")  # the body sizes of the main table
 
 
 # -- bodies ---------------------------------------------------------------
@@ -269,63 +270,147 @@ def median_result(results: list[Result]) -> Result:
     return ordered[len(ordered) // 2]
 
 
-def section_proxy(
+# The four-message config: both headers and both bodies, buffered (what the
+# issue's first table measured); the bundled one is envoy/envoy.yaml as it is.
+FOUR_MESSAGES = {
+    "request_header_mode": "SEND",
+    "response_header_mode": "SEND",
+    "request_body_mode": "BUFFERED",
+    "response_body_mode": "BUFFERED",
+}
+CONFIGS = {"four-message": FOUR_MESSAGES, "bundled": None}
+
+
+@dataclass
+class Variant:
+    """One front Envoy and the processor behind it (none: plain Envoy)."""
+
+    config: str
+    processor: str
+    front: Front
+    pids: list[int]
+
+
+def go_noop(b: Bench) -> tuple[Process | None, str]:
+    """The compiled yardstick, built from Debian's packages (bench.gonoop);
+    None and the reason when it cannot be built here."""
+    from bench import gonoop
+
+    lacking = gonoop.missing()
+    if lacking and not gonoop.BINARY.exists():
+        return None, f"not built: missing {', '.join(lacking)} (apt-get install {gonoop.PACKAGES})"
+    try:
+        binary = gonoop.build()
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        return None, f"not built: {exc}"
+    port = free_port()
+    proc = start_process("go-noop", [str(binary), "-listen", f"127.0.0.1:{port}"], b.workdir)
+    wait_for(lambda: port_open(port), "go no-op", 20)
+    b.add(proc)
+    return proc, str(port)
+
+
+def section_compare(
     b: Bench, bodies: dict[tuple[str, str], Path], seconds: float, repeat: int
 ) -> list[str]:
+    """The issue's table: plain Envoy, the Go no-op, the project's no-op and
+    the default policy, behind the four-message config and the bundled one,
+    every variant measured in each round (order alternating), ratios per round."""
     noop, noop_port = b.server("server-noop", None)
     dlp, dlp_port = b.server("server-default", DEFAULT_POLICY)
-    fronts = {
-        "alone": b.front("envoy-alone"),
-        "no-op": b.front("envoy-noop", noop_port),
-        "default": b.front("envoy-default", dlp_port),
+    go, go_port = go_noop(b)
+    processors: dict[str, tuple[int, list[int]]] = {
+        "project no-op": (noop_port, procs.tree(noop.proc.pid)),
+        "default policy": (dlp_port, procs.tree(dlp.proc.pid)),
     }
-    pids = {"alone": [], "no-op": procs.tree(noop.proc.pid), "default": procs.tree(dlp.proc.pid)}
-    lines = [
-        "| body | kind | Envoy alone rps | no-op rps | default rps | default / no-op "
-        "| no-op / alone | p50 ms alone / no-op / default | p99 ms alone / no-op / default "
-        "| processor CPU µs/req no-op / default | errors |",
-        "|---|---|---:|---:|---:|---:|---:|---|---|---|---:|",
-    ]
+    if go is not None:
+        processors = {"Go no-op": (int(go_port), [go.proc.pid]), **processors}
+    variants = [Variant("-", "plain Envoy", b.front("envoy-plain"), [])]
+    for config, mode in CONFIGS.items():
+        for name, (port, pids) in processors.items():
+            front = b.front(f"envoy-{config}-{name.split()[0]}", port, processing_mode=mode)
+            variants.append(Variant(config, name, front, pids))
     statuses: list[str] = []
+    cells: dict[tuple[str, str], dict[tuple[str, str], str]] = {}
+    messages: dict[tuple[str, str], float] = {}
     for (label, kind), path in bodies.items():
-        for name, front in fronts.items():
-            status, risk = probe(front.url, path.read_bytes(), kind)
+        for v in variants:
+            status, risk = probe(v.front.url, path.read_bytes(), kind)
             if status != 200:
-                statuses.append(f"{label} {kind} via {name}: HTTP {status}")
-            elif name == "default" and kind == "pii-dense" and not risk:
+                statuses.append(f"{label} {kind} via {v.config} {v.processor}: HTTP {status}")
+            elif v.processor == "default policy" and kind == "pii-dense" and not risk:
                 statuses.append(f"{label} {kind}: no x-risk-categories (nothing found?)")
-        runs: dict[str, list[Result]] = {n: [] for n in fronts}
-        order = list(fronts.items())
+        runs: dict[int, list[Result]] = {i: [] for i in range(len(variants))}
+        order = list(enumerate(variants))
         for round_ in range(repeat):
             # Alternate the order, so that drift on a shared machine does not
             # always favour the same variant.
-            for name, front in order if round_ % 2 == 0 else reversed(order):
-                runs[name].append(measure(front.url, path, kind, seconds, pids[name]))
-        r = {n: median_result(v) for n, v in runs.items()}
-        a, n, d = r["alone"], r["no-op"], r["default"]
-        errors = sum(x.errors for x in r.values())
-        # The ratios: medians over rounds of runs made within the same minute.
-        pairs = zip(runs["default"], runs["no-op"], runs["alone"], strict=True)
-        per_round = [(dr.rps / nr.rps, nr.rps / ar.rps) for dr, nr, ar in pairs]
-        dn = sorted(x for x, _ in per_round)[len(per_round) // 2]
-        na = sorted(y for _, y in per_round)[len(per_round) // 2]
+            for i, v in order if round_ % 2 == 0 else reversed(order):
+                if round_ == 0:
+                    wrk(v.front.url, path, kind, 1)  # warm-up
+                before = envoy_stats(v.front.admin, "ext_proc") if v.pids else {}
+                r = measure(v.front.url, path, kind, seconds, v.pids, warmup=0)
+                runs[i].append(r)
+                if v.pids and label == "2 KB":
+                    sent = envoy_stats(v.front.admin, "ext_proc")
+                    count = sum(
+                        sent[k] - before.get(k, 0)
+                        for k in sent
+                        if k.endswith("ext_proc.stream_msgs_sent")
+                    )
+                    messages[(v.config, kind)] = count / r.requests if r.requests else 0.0
+        plain = runs[0]
+        noop_runs = {
+            v.config: runs[i] for i, v in enumerate(variants) if v.processor == "project no-op"
+        }
+        for i, v in enumerate(variants):
+            share = sorted(x.rps / p.rps for x, p in zip(runs[i], plain, strict=True) if p.rps)
+            median = median_result(runs[i])
+            cell = f"{median.rps:,.0f}, **{share[len(share) // 2]:.2f}**"
+            if v.pids:
+                cell += f", {median.cpu_us_per_request:,.0f} µs"
+            if v.processor == "default policy":
+                base = noop_runs[v.config]
+                vs = sorted(x.rps / n.rps for x, n in zip(runs[i], base, strict=True) if n.rps)
+                cell += f" (÷ no-op **{vs[len(vs) // 2]:.2f}**)"
+            errors = sum(x.errors for x in runs[i])
+            if errors:
+                cell += f", {errors} errors"
+            cells.setdefault((v.config, v.processor), {})[(label, kind)] = cell
+        print(f"{label} {kind}: done", flush=True)
+    columns = list(bodies)
+    lines = [
+        "| config | processor | " + " | ".join(f"{label} {kind}" for label, kind in columns) + " |",
+        "|---|---|" + "---|" * len(columns),
+    ]
+    for v in variants:
+        row = cells[(v.config, v.processor)]
         lines.append(
-            f"| {label} | {kind} | {a.rps:,.0f} | {n.rps:,.0f} | {d.rps:,.0f} "
-            f"| **{dn:.2f}** | {na:.2f} "
-            f"| {ms(a.p50_ms)} / {ms(n.p50_ms)} / {ms(d.p50_ms)} "
-            f"| {ms(a.p99_ms)} / {ms(n.p99_ms)} / {ms(d.p99_ms)} "
-            f"| {n.cpu_us_per_request:,.0f} / {d.cpu_us_per_request:,.0f} | {errors} |"
+            f"| {v.config} | {v.processor} | " + " | ".join(row.get(c, "") for c in columns) + " |"
         )
-        print(lines[-1], flush=True)
-    peak = max(procs.memory_kb(p).get("VmHWM", 0) for p in pids["default"])
     lines.append("")
-    lines.append(f"Peak RSS of the default-policy server after these runs: {peak / 1024:.0f} MiB.")
+    lines.append(
+        "Each cell: requests/s (median round), **share of plain Envoy** (median of the "
+        "same-round ratios), processor CPU per exchange (all its processes); for the default "
+        "policy also **÷ no-op**: its same-round ratio to the project's no-op behind the same "
+        "config."
+    )
+    if go is None:
+        lines.append(f"- Go no-op: {go_port}")
+    if messages:
+        lines.append(
+            "- ext_proc messages per exchange (Envoy's `stream_msgs_sent`, 2 KB): "
+            + "; ".join(f"{c} {k}: {m:.2f}" for (c, k), m in sorted(messages.items()))
+        )
+    peak = max(procs.memory_kb(p).get("VmHWM", 0) for p in processors["default policy"][1])
+    lines.append(f"- peak RSS of the default-policy server after these runs: {peak / 1024:.0f} MiB")
     for s in statuses:
         lines.append(f"- probe: {s}")
-    for front in fronts.values():
-        b.stop(front.proc)
-    b.stop(noop)
-    b.stop(dlp)
+    for v in variants:
+        b.stop(v.front.proc)
+    for proc in (noop, dlp, go):
+        if proc is not None:
+            b.stop(proc)
     return lines
 
 
@@ -566,11 +651,11 @@ def ensure_wrk() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measured run")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per cell (median kept)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per cell (median kept)")
     parser.add_argument("--rss-seconds", type=float, default=60.0, help="memory run length")
     parser.add_argument("--quick", action="store_true", help="2 KB only, 2 s runs, no memory run")
     parser.add_argument(
-        "--only", default="", help="comma list: proxy,upstream,workers,phases,memory,engine"
+        "--only", default="", help="comma list: compare,upstream,workers,phases,memory,engine"
     )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
     parser.add_argument("--keep", action="store_true", help="keep the logs directory")
@@ -579,7 +664,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = 2.0 if args.quick else args.duration
     sizes = {"2 KB": 2_000} if args.quick else SIZES
     wanted = set(filter(None, args.only.split(","))) or {
-        "proxy",
+        "compare",
         "upstream",
         "workers",
         "phases",
@@ -598,14 +683,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 path = workdir / f"body-{size}-{kind}.json"
                 path.write_bytes(chat_body(size, kind))
                 bodies[(label, kind)] = path
+        compared = {k: v for k, v in bodies.items() if k[0] in COMPARED}
         two_kb = bodies.get(("2 KB", "clean"), next(iter(bodies.values())))
         two_kb_dense = bodies.get(("2 KB", "pii-dense"), two_kb)
         b = Bench(workdir)
         sections = [
             (
-                "proxy",
+                "compare",
                 "Throughput through Envoy (`--concurrency 1`, one server process)",
-                lambda: section_proxy(b, bodies, seconds, args.repeat),
+                lambda: section_compare(b, compared, seconds, args.repeat),
             ),
             (
                 "upstream",

@@ -212,6 +212,22 @@ def run_server(settings: Settings, before_bind: Callable[[], None], worker: int)
     return _run(settings, before_bind, worker)
 
 
+def loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The event loop to serve on: uvloop costs less CPU per gRPC message
+    (``bench/results.md``); ``auto`` falls back to asyncio's where it is not
+    installed (it is a dependency where it builds)."""
+    if choice == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice == "uvloop":
+            raise
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
 def _run(settings: Settings, before_bind: Callable[[], None] | None, worker: int | None) -> int:
     """One server process, alone (``worker`` None) or one of several."""
     try:
@@ -239,7 +255,13 @@ def _run(settings: Settings, before_bind: Callable[[], None] | None, worker: int
         from extproc.wire.server import serve as serve_grpc
 
         several = worker is not None
-        asyncio.run(serve_grpc(settings, factory, reload_step, setup.recorder, worker=several))
+        try:
+            new_loop = loop_factory(settings.event_loop)
+        except ImportError:
+            print("extproc serve: --event-loop uvloop: uvloop is not installed", file=sys.stderr)
+            return 2
+        with asyncio.Runner(loop_factory=new_loop) as runner:
+            runner.run(serve_grpc(settings, factory, reload_step, setup.recorder, worker=several))
     except OSError as exc:
         print(f"extproc serve: {exc}", file=sys.stderr)
         return 1

@@ -185,11 +185,19 @@ class Exchange:
         self.inspector = inspector
         self._sides = {REQUEST: _Side(request_mode), RESPONSE: _Side(response_mode)}
         self.finished = False  # an ImmediateResponse was sent
+        self.observed = False  # observability mode: answers are not read
 
-    def configure(self, request_mode: BodyMode, response_mode: BodyMode) -> None:
-        """Body modes from Envoy's ``protocol_config`` (first message only)."""
+    def configure(
+        self, request_mode: BodyMode, response_mode: BodyMode, observed: bool = False
+    ) -> None:
+        """Body modes from Envoy's ``protocol_config`` (first message only).
+
+        ``observed``: Envoy runs the filter in ``observability_mode``: it sends
+        and goes on, ignores every answer (a mode override too), so the modes
+        stay as configured."""
         self._sides[REQUEST].mode = request_mode
         self._sides[RESPONSE].mode = response_mode
+        self.observed = observed
 
     def mode(self, direction: Direction) -> BodyMode:
         return self._sides[direction].mode
@@ -202,7 +210,12 @@ class Exchange:
         if verdict.block is not None:
             return self._immediate(verdict)
         reply = _reply_of(verdict)
-        if verdict.body_mode is not None and verdict.body_mode != side.mode and not end_of_stream:
+        if (
+            verdict.body_mode is not None
+            and verdict.body_mode != side.mode
+            and not end_of_stream
+            and not self.observed
+        ):
             side.mode = verdict.body_mode
             # Envoy takes a mode override whole: a field left out is reset to
             # its default (NONE for bodies), so both directions are said.

@@ -116,6 +116,7 @@ class Settings:
     callout_threads: int = 16
     recognizers: str | None = None
     recognizer_budget: float = 0.05
+    event_loop: str = "auto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +192,12 @@ OPTIONS: tuple[Option, ...] = (
         "callout_threads",
         _positive_int,
         "threads that handle messages which may ask a judge, off the event loop",
+    ),
+    Option(
+        "event_loop",
+        _choice("auto", "uvloop", "asyncio"),
+        "asyncio event loop: uvloop (less CPU per message), asyncio, or auto (uvloop "
+        "where it is installed)",
     ),
 )
 

@@ -26,6 +26,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 ENVOY_CONFIG = ROOT / "envoy" / "envoy.yaml"
+AUDIT_CONFIG = ROOT / "envoy" / "envoy-audit.yaml"
 EXT_PROC_FILTER = "envoy.filters.http.ext_proc"
 
 
@@ -245,9 +246,11 @@ def running_stack(
     server_env: Mapping[str, str] | None = None,
     with_server: bool = True,
     upstream: Any = None,
+    base: Path = ENVOY_CONFIG,
 ) -> Iterator[Stack]:
     """``upstream``: anything with ``start``, ``stop`` and ``port`` (default:
-    the demo upstream; ``harness.scripted`` replays given answers)."""
+    the demo upstream; ``harness.scripted`` replays given answers). ``base``:
+    the bundled Envoy config to render (``envoy/envoy-audit.yaml``...)."""
     from extproc.demo.upstream import DemoUpstream
 
     if upstream is None:
@@ -264,6 +267,7 @@ def running_stack(
             upstream=upstream.port,
             ext_proc=ext_proc,
             processing_mode=processing_mode,
+            base=base,
         )
         stack.envoy = start_envoy(workdir, stack.config, stack.admin)
         yield stack

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from extproc.app import inspector_factory
+from extproc.app import inspector_factory, loop_factory
 from extproc.dlp import DlpInspector
 from extproc.passthrough import PassThroughInspector
 from extproc.settings import Settings
@@ -57,3 +57,14 @@ def test_each_server_wide_event_is_said_once(tmp_path: Path, workers: str) -> No
     assert len(messages) == len(set(messages)), "no line repeated once per worker"
     assert not [line for line in lines if line["level"] != "info"], lines
     assert all(line.startswith("{") for line in server.output().splitlines()), "nothing but logs"
+
+
+def test_without_uvloop_auto_falls_back_and_asking_for_it_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert loop_factory("asyncio") is None
+    assert loop_factory("auto") is not None  # installed here: a dependency
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # as where it does not build
+    assert loop_factory("auto") is None
+    with pytest.raises(ImportError):
+        loop_factory("uvloop")

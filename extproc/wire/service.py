@@ -227,6 +227,9 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
                         exchange.configure(
                             BodyMode(cfg.request_body_mode), BodyMode(cfg.response_body_mode)
                         )
+                    elif request.observability_mode:
+                        # Envoy says no modes then; the only one it sends bodies in is STREAMED.
+                        exchange.configure(BodyMode.STREAMED, BodyMode.STREAMED, observed=True)
                 if self._offload is not None and _calls_out(exchange, phase):
                     loop = asyncio.get_running_loop()
                     responses = await loop.run_in_executor(
@@ -235,6 +238,9 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
                 else:
                     responses = self._handle(exchange, request, phase)
                 recorder.message_handled(_direction_of(phase), perf_counter() - started)
+                if request.observability_mode:
+                    # Envoy sent and went on; it would ignore an answer.
+                    responses = []
                 for response in responses:
                     try:
                         await context.write(response)

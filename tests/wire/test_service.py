@@ -195,3 +195,36 @@ def test_streamed_response_block_goes_in_stream() -> None:
     assert bodies[1] == b"data: error\n\n"
     assert bodies[2] == b""
     assert not any(r.HasField("immediate_response") for r in responses)
+
+
+class _Recording(_Rewriting):
+    """Asks for a buffered body at the headers and notes how each body arrives."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def headers(
+        self, direction: Direction, headers: Headers, end_of_stream: bool, mode: BodyMode
+    ) -> Verdict:
+        return Verdict(body_mode=BodyMode.BUFFERED)
+
+    def body(self, direction: Direction, body: bytes, complete: bool) -> Verdict:
+        self.seen.append(f"whole {body!r}")
+        return super().body(direction, body, complete)
+
+    def stream(self, direction: Direction) -> BodyStream:
+        self.seen.append("stream")
+        return super().stream(direction)
+
+
+def test_observability_mode_gets_no_answers_and_keeps_the_stream_mode() -> None:
+    """Envoy's "send and go": no protocol_config, every message marked; answers
+    (a mode override among them) would be ignored, so none is sent and the
+    bodies, which come STREAMED, are read as a stream."""
+    msgs = exchange(BodyMode.NONE, BodyMode.NONE)
+    msgs[0].ClearField("protocol_config")  # Envoy sends no modes then
+    for msg in msgs:
+        msg.observability_mode = True
+    inspector = _Recording()
+    assert run(msgs, inspector) == []
+    assert inspector.seen == ["stream", "stream"]
