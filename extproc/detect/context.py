@@ -80,6 +80,8 @@ _JOINED_SIBLING = re.compile(
 # A sentence ends at ".", "!" or "?" followed by a space (not after an
 # abbreviation: "Tel. 030 ..."), at a blank line, and at a NUL (JSON strings).
 _BOUNDARY = re.compile(r"[.!?](?=\s)|\n[ \t]*\n|\x00")
+# What a break of several characters is made of.
+_BLANK = " \t\n"
 _ABBREVIATION = re.compile(
     r"(?:^|(?<=[^\w.]))(?:[A-Za-z]|[A-Za-z]\.[A-Za-z]|tel|ph|no|nr|mob|fax|ext|cell|tlf|mr|mrs|ms|dr|st|vs|ca|approx|incl|resp|etc|e\.g|i\.e|z\.b|u\.a|bzw|str|tél|fig|sec|vol|pp|ref)\Z",
     re.I,
@@ -155,14 +157,13 @@ class Context:
     split on case), ``folded`` its lower-case twin.
     """
 
-    __slots__ = ("_boundaries", "_headers", "_lines", "_names", "folded", "text")
+    __slots__ = ("_headers", "_lines", "_names", "folded", "text")
 
     def __init__(self, text: str, folded: str) -> None:
         self.text = text
         self.folded = folded
         self._names: dict[tuple[int, int], tuple[str, int]] = {}
         self._headers: dict[int, tuple[str, list[str]] | None] = {}
-        self._boundaries: list[int] | None = None
         self._lines: list[int] | None = None
 
     def _line(self, position: int) -> tuple[int, int]:
@@ -340,10 +341,24 @@ class Context:
 
     # --- sentences
 
-    def _sentence_breaks(self) -> list[int]:
-        if self._boundaries is None:
-            self._boundaries = [m.end() for m in self._ends(0, len(self.text))]
-        return self._boundaries
+    def _last_break(self, low: int, start: int) -> int:
+        """The end of the last sentence break at or before ``start``, if it is
+        after ``low`` (else ``low``): as a scan of the whole text finds breaks,
+        looking only from ``low`` on. A break of several characters (a blank
+        line) lies within a run of spaces and line breaks, so the scan starts
+        at the start of the run ``low`` is in, where a whole scan would be
+        too."""
+        text = self.text
+        at = low
+        while at > 0 and text[at - 1] in _BLANK:
+            at -= 1
+        last = low
+        # One character past ``start``: a "." there is followed by a space.
+        for m in self._ends(at, min(len(text), start + 1)):
+            if m.end() > start:
+                break
+            last = max(last, m.end())
+        return last
 
     def _ends(self, low: int, high: int) -> Iterator[re.Match[str]]:
         text = self.text
@@ -362,11 +377,7 @@ class Context:
         key_start = self._name(start, end)[1]
         if key_start < start:
             low = max(low, key_start)
-        breaks = self._sentence_breaks()
-        i = bisect_right(breaks, start) - 1
-        if i >= 0 and breaks[i] > low:
-            low = breaks[i]
-        return low
+        return self._last_break(low, start)
 
     def after(self, end: int, window: int = WINDOW) -> int:
         """Where the window after ``end`` stops: ``window`` on, not past its sentence or line."""

@@ -43,15 +43,16 @@ def fold(text: str) -> str:
     return "".join(low if len(low := char.lower()) == 1 else char for char in text)
 
 
-def merge_windows(spans: Iterable[Span], radius: int, size: int) -> list[Span]:
-    """Widen each span by ``radius`` on both sides, clip to the text, merge overlaps."""
+def merge_windows(spans: Iterable[Span], radius: int, size: int, gap: int = 0) -> list[Span]:
+    """Widen each span by ``radius`` on both sides, clip to the text, merge
+    overlaps (and windows at most ``gap`` apart)."""
     merged: list[Span] = []
     ordered = sorted(spans)
     if not ordered:
         return merged
     lo, hi = ordered[0][0] - radius, ordered[0][1] + radius
     for start, end in ordered:
-        if start - radius <= hi:
+        if start - radius <= hi + gap:
             if end + radius > hi:
                 hi = end + radius
             continue
@@ -102,12 +103,14 @@ class Prefilter:
     """Where the keyword-less detectors can match, from their prefilters.
 
     One linear-time pass over the union of all prefilters finds candidate
-    spots; around each (merged into windows at the widest reach) one RE2 set
-    match tells which detectors' prefilters occur there. Every value of a
-    detector overlaps a union hit, so it lies inside a window assigned to it.
+    spots; at each, one RE2 set match tells which prefilters occur there. A
+    detector then runs only around the spots of its own prefilter (not in
+    windows that other detectors' spots opened), as far around them as the
+    widest reach of all: each of its values holds a match of its prefilter
+    (a necessary condition), and every such match starts inside a spot.
     """
 
-    __slots__ = ("_owners", "_radius", "_set", "_union")
+    __slots__ = ("_owners", "_reach", "_set", "_union")
 
     def __init__(self, specs: Sequence[DetectorSpec]) -> None:
         patterns: dict[str, list[str]] = {}
@@ -115,8 +118,14 @@ class Prefilter:
             if not spec.keywords and spec.prefilter is not None:
                 patterns.setdefault(spec.prefilter, []).append(spec.id)
         self._owners = tuple(tuple(ids) for ids in patterns.values())
-        self._radius = max(
-            (s.max_len for s in specs if not s.keywords and s.prefilter is not None), default=0
+        # The longest value, and a little past it: a value's lookaround sees
+        # the characters after it, and a window's end is the text's end. One
+        # reach for all, as wide as before the windows were per detector: a
+        # context-word prefilter (a routing number's "routing") stands for
+        # values as far away as a table's column header is.
+        self._reach = (
+            max((s.max_len for s in specs if not s.keywords and s.prefilter is not None), default=0)
+            + _LOOKAROUND
         )
         unique = list(patterns)
         union = "|".join(f"(?:{pattern})" for pattern in unique)
@@ -126,16 +135,27 @@ class Prefilter:
         self._set = PatternSet(unique) if unique else None
 
     def find(self, text: str) -> dict[str, list[Span]]:
-        """Detector id -> windows of ``text`` where its prefilter matches (no entry: none)."""
-        plan: dict[str, list[Span]] = {}
+        """Detector id -> windows of ``text`` around its prefilter's spots (no entry: none)."""
         if self._union is None or self._set is None:
-            return plan
-        hits = list(self._union.finditer(text))
-        for window in merge_windows(hits, self._radius, len(text)):
-            for index in self._set.matching(text, *window):
+            return {}
+        spots: dict[str, list[Span]] = {}
+        reach, size = self._reach, len(text)
+        # A match of any one prefilter starts inside a spot of the union (its
+        # leftmost matches cover every start), so it lies within the spot and
+        # the ``reach`` characters after it. Spots close together are asked
+        # as one (a set match costs some microseconds); one character before
+        # a spot is asked too, for a boundary there.
+        for start, end in merge_windows(self._union.finditer(text), 0, size, gap=_NEAR_SPOTS):
+            for index in self._set.matching(text, max(0, start - 1), min(size, end + reach)):
                 for detector in self._owners[index]:
-                    plan.setdefault(detector, []).append(window)
-        return plan
+                    spots.setdefault(detector, []).append((start, end + reach))
+        return {d: merge_windows(areas, reach, size) for d, areas in spots.items()}
+
+
+# Spots of the union at most this far apart are asked about together.
+_NEAR_SPOTS = 64
+# Characters past a value's longest reach that a window still includes.
+_LOOKAROUND = 16
 
 
 class Gate:

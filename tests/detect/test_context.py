@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extproc.detect.context import Context, in_name, phrase, words
 from extproc.detect.prepass import fold
@@ -94,3 +96,34 @@ def test_names_are_compared_word_by_word() -> None:
     assert not in_name("customerssn", ["ssn"], glued=False)
     assert not in_name("server", ["ver"], glued=False)
     assert not in_name("", ["ssn"])
+
+
+def _whole_scan_low(text: str, start: int, low: int) -> int:
+    """Where a sentence starts before ``start``, from every break of the
+    whole text (how ``Context.before`` read them before it looked locally)."""
+    from bisect import bisect_right
+
+    ctx = Context(text, text.lower())
+    breaks = [m.end() for m in ctx._ends(0, len(text))]
+    i = bisect_right(breaks, start) - 1
+    return breaks[i] if i >= 0 and breaks[i] > low else low
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["a", "Tel", " ", ".", ". ", "\n", "\n\n", " \t", "!", "?", "\x00", "e.g", "x"]
+        ),
+        max_size=30,
+    ),
+    st.integers(min_value=0, max_value=60),
+    st.integers(min_value=0, max_value=60),
+)
+def test_the_sentence_start_is_found_locally_as_a_whole_scan_finds_it(
+    parts: list[str], start: int, back: int
+) -> None:
+    text = "".join(parts)
+    start = min(start, len(text))
+    low = max(0, start - back)
+    assert Context(text, text.lower())._last_break(low, start) == _whole_scan_low(text, start, low)

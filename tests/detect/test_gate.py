@@ -14,7 +14,8 @@ from bench.corpus.texts import ENCODINGS, Texts
 from extproc.detect.catalogue import BUILTIN
 from extproc.detect.context import REACH, WINDOW, in_name, phrase, words
 from extproc.detect.decode import base64_runs, has_base64_run
-from extproc.detect.prepass import Gate, context_gate, fold
+from extproc.detect.prepass import Gate, context_gate, fold, merge_windows
+from extproc.detect.regex import compile_pattern
 from extproc.detect.scanner import build_scanner, keyword_list_spec
 from extproc.detect.spec import DetectorSpec
 from extproc.rewrite import json_body
@@ -335,3 +336,68 @@ def test_context_gate_occurs_wherever_a_name_or_sentence_holds_the_word(
         assert pattern.search(name), name
     sentence = f"{before} {case(word)} {after}"  # type: ignore[operator]
     assert pattern.search(sentence), sentence
+
+
+class _OwnMatches:
+    """The reference plan, from the prefilter's contract alone: a detector
+    runs within the widest reach of every match of its own prefilter, each
+    found by its own pass (no union, no set, no merged spots)."""
+
+    def __init__(self, specs: tuple[DetectorSpec, ...]) -> None:
+        owned = [s for s in specs if not s.keywords and s.prefilter is not None]
+        self._reach = max(s.max_len for s in owned) + 16
+        self._own = [(s.id, compile_pattern(s.prefilter, builtin=False)) for s in owned]
+
+    def find(self, text: str) -> dict[str, list[tuple[int, int]]]:
+        plan = {}
+        for detector, prefilter in self._own:
+            windows = merge_windows(prefilter.finditer(text), self._reach, len(text))
+            if windows:
+                plan[detector] = windows
+        return plan
+
+
+OWN_MATCHES = build_scanner(BUILTIN, gate=False)
+object.__setattr__(OWN_MATCHES, "_prefilter", _OwnMatches(OWN_MATCHES.specs))
+
+# Context words far from their values: a table's column header above its
+# cells, a word before a long aside, a value before its word.
+_FAR = [
+    text
+    for word, value in (
+        ("routing", "011000015"),
+        ("tfn", "884 289 849"),
+        ("bsn", "298438677"),
+        ("npi", "1697071375"),
+        ("ein", "12-3456789"),
+        ("sin", "584 332 282"),
+        ("aadhaar", "5533 7406 8124"),
+        ("phone", "4155552671"),
+        ("ssn", "536228417"),
+    )
+    for gap in range(0, 260, 13)
+    for text in (
+        f"{word}: {'x' * gap} {value}",
+        f"{word},name\n{'foo,bar' * (gap // 8)}\n{value},jo\n",
+        f"{value} {'y' * gap} is the {word}",
+    )
+]
+
+
+def test_a_detector_keeps_to_its_prefilter_s_spots_and_loses_no_value() -> None:
+    differ = [t[:80] for t in CORPUS if UNGATED.scan(t) != OWN_MATCHES.scan(t)]
+    assert differ == [], f"{len(differ)} of {len(CORPUS)} texts scan differently"
+    # Windows may reach a little further than the contract asks, never less.
+    lost = [t[:80] for t in _FAR if not set(OWN_MATCHES.scan(t)) <= set(UNGATED.scan(t))]
+    assert lost == []
+    # And the plan is narrower: a detector is not run around others' spots.
+    plan = UNGATED.plan("card 4111 1111 1111 1111 " + "and so on " * 60 + " mail 10.0.0.1")
+    assert "pii/ip_address" in plan and "pii/credit_card" in plan
+    assert plan["pii/ip_address"][0][0] > 400 and plan["pii/credit_card"][-1][1] < 500
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(FRAGMENTS, min_size=1, max_size=14))
+def test_a_detector_s_own_spots_lose_nothing_on_near_misses(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert UNGATED.scan(text) == OWN_MATCHES.scan(text)

@@ -68,9 +68,16 @@ def test_prefilter_assigns_windows_only_where_a_detector_s_prefilter_occurs() ->
             _spec("keyworded", "kw", prefilter="kw"),
         ]
     )
-    text = "abc 1234 def ................ x:ab: y"
+    text = "abc 1234 def " + "." * 100 + " x:ab: y"
+    digits, colons = (4, 8), (text.index(":"), text.index(":") + 4)
     plan = prefilter.find(text)
-    assert plan == {"digits": [(0, 12)], "more-digits": [(0, 12)], "colons": [(27, 37)]}
+    assert set(plan) == {"digits", "more-digits", "colons"}
+    assert plan["digits"] == plan["more-digits"]
+    # Each around its own prefilter's hit (a little past the value's reach), not the other's.
+    ((start, end),) = plan["digits"]
+    assert start <= digits[0] and digits[1] + 4 <= end < colons[0]
+    ((start, end),) = plan["colons"]
+    assert digits[1] < start <= colons[0] and end == len(text)
     assert prefilter.find("no candidates at all") == {}
 
 
