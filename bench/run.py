@@ -545,6 +545,47 @@ def section_phases(b: Bench, body: Path, seconds: float) -> list[str]:
     return lines
 
 
+def section_event_loop(
+    b: Bench, bodies: dict[tuple[str, str], Path], seconds: float, repeat: int
+) -> list[str]:
+    """The default policy on uvloop and on asyncio's own loop, behind the
+    bundled config: alternating rounds, CPU per exchange and the same-round ratio."""
+    loops = ("uvloop", "asyncio")
+    variants = []
+    for loop in loops:
+        server, port = b.server(f"server-{loop}", DEFAULT_POLICY, extra=["--event-loop", loop])
+        variants.append((loop, server, b.front(f"envoy-{loop}", port)))
+    lines = [
+        "| body | uvloop: rps, CPU µs/exchange | asyncio: rps, CPU µs/exchange "
+        "| uvloop CPU ÷ asyncio CPU |",
+        "|---|---|---|---:|",
+    ]
+    for (label, kind), path in bodies.items():
+        runs: dict[str, list[Result]] = {loop: [] for loop in loops}
+        for round_ in range(repeat):
+            order = variants if round_ % 2 == 0 else variants[::-1]
+            for loop, server, front in order:
+                if round_ == 0:
+                    wrk(front.url, path, kind, 1)  # warm-up
+                pids = procs.tree(server.proc.pid)
+                runs[loop].append(measure(front.url, path, kind, seconds, pids, warmup=0))
+        ratios = sorted(
+            u.cpu_us_per_request / a.cpu_us_per_request
+            for u, a in zip(runs["uvloop"], runs["asyncio"], strict=True)
+            if a.cpu_us_per_request
+        )
+        cells = []
+        for loop in loops:
+            m = median_result(runs[loop])
+            cells.append(f"{m.rps:,.0f}, {m.cpu_us_per_request:,.0f} µs")
+        lines.append(f"| {label} {kind} | {' | '.join(cells)} | {ratios[len(ratios) // 2]:.2f} |")
+        print(lines[-1], flush=True)
+    for _, server, front in variants:
+        b.stop(front.proc)
+        b.stop(server)
+    return lines
+
+
 def section_memory(b: Bench, body: Path, seconds: float, workers: int) -> list[str]:
     server, port = b.server("server-rss", DEFAULT_POLICY, workers)
     front = b.front("envoy-rss", port, concurrency=2, max_concurrent_streams=4)
@@ -655,7 +696,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rss-seconds", type=float, default=60.0, help="memory run length")
     parser.add_argument("--quick", action="store_true", help="2 KB only, 2 s runs, no memory run")
     parser.add_argument(
-        "--only", default="", help="comma list: compare,upstream,workers,phases,memory,engine"
+        "--only", default="", help="comma list: compare,upstream,loop,workers,phases,memory,engine"
     )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
     parser.add_argument("--keep", action="store_true", help="keep the logs directory")
@@ -666,6 +707,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     wanted = set(filter(None, args.only.split(","))) or {
         "compare",
         "upstream",
+        "loop",
         "workers",
         "phases",
         "memory",
@@ -697,6 +739,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "upstream",
                 "Is the upstream the bottleneck?",
                 lambda: section_upstream(b, two_kb, seconds),
+            ),
+            (
+                "loop",
+                "Event loop: uvloop against asyncio's own (default policy, bundled config)",
+                lambda: section_event_loop(
+                    b, {k: v for k, v in bodies.items() if k[0] == "2 KB"}, seconds, args.repeat
+                ),
             ),
             (
                 "phases",
