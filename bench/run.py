@@ -770,7 +770,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     continue
                 print(f"\n## {title}\n", flush=True)
                 lines = run()
-                if key in ("upstream",):
+                if key in ("compare", "upstream"):
                     print("\n".join(lines), flush=True)
                 report += [f"## {title}", "", *lines, ""]
         finally:

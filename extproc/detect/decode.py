@@ -223,8 +223,20 @@ def has_base64_run(text: str) -> bool:
 
 
 def has_encoded_run(text: str) -> bool:
-    """True if ``layers`` would try a run of ``text`` as base64, or decode one as hex."""
-    return has_base64_run(text) or splits.has_hex_text(text)
+    """True if ``layers`` would try a run of ``text`` as base64, or decode one as hex.
+
+    Asked of the runs alone: a hex run lies inside a run of base64
+    characters, whose edges are no letter or digit, as a hex run's are. Most
+    texts hold one or two runs ("completion_tokens" in every chat answer), and
+    looking for hex over the whole text cost more than the rest of the gate."""
+    for start, end in _RUN_RE.finditer(text):
+        run = text[start:end]
+        if _holds_capital(run) or (end - start >= _HEX_MIN and splits.has_hex_text(run)):
+            return True
+    return False
+
+
+_HEX_MIN = 16  # the shortest hex run ``splits.hex_runs`` decodes
 
 
 def layers(text: str, radius: int, context: int, budget: Budget) -> Iterator[Layer]:

@@ -13,11 +13,12 @@ from bench.corpus.signals import signal_corpus
 from bench.corpus.texts import ENCODINGS, Texts
 from extproc.detect.catalogue import BUILTIN
 from extproc.detect.context import REACH, WINDOW, in_name, phrase, words
-from extproc.detect.decode import base64_runs, has_base64_run
+from extproc.detect.decode import base64_runs, has_base64_run, has_encoded_run
 from extproc.detect.prepass import Gate, context_gate, fold, merge_windows
 from extproc.detect.regex import compile_pattern
 from extproc.detect.scanner import build_scanner, keyword_list_spec
 from extproc.detect.spec import DetectorSpec
+from extproc.detect.splits import has_hex_text
 from extproc.rewrite import json_body
 
 GATED = build_scanner(BUILTIN)
@@ -401,3 +402,18 @@ def test_a_detector_keeps_to_its_prefilter_s_spots_and_loses_no_value() -> None:
 def test_a_detector_s_own_spots_lose_nothing_on_near_misses(parts: list[str]) -> None:
     text = "".join(parts)
     assert UNGATED.scan(text) == OWN_MATCHES.scan(text)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["a", "Z", "9", "f", "0", "+", "/", "_", "-", "=", " ", ".", "\n", "x", "é",
+             "deadbeef", "68656c6c6f20776f726c64", "completion_tokens", "aGVsbG8gd29ybGQ"]
+        ),
+        max_size=40,
+    )
+)  # fmt: skip
+def test_the_encoded_run_check_asks_the_runs_as_the_whole_text_would(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert has_encoded_run(text) == (has_base64_run(text) or has_hex_text(text))
