@@ -586,6 +586,90 @@ def section_event_loop(
     return lines
 
 
+AUDIT_POLICY = """\
+version: 1
+name: default
+rules:
+  - detectors: ["*"]
+    request: log
+    response: log
+"""
+AUDIT_MODE = {
+    "request_header_mode": "SEND",
+    "response_header_mode": "SEND",
+    "request_body_mode": "STREAMED",
+    "response_body_mode": "STREAMED",
+}
+
+
+def _drained(admin: int, limit: float = 30.0) -> float:
+    """Seconds until Envoy has closed every ext_proc stream it started (in
+    observability mode it holds each open after the exchange: the processor
+    may still be reading), at most ``limit``."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        stats = envoy_stats(admin, "ext_proc.streams_")
+        opened = sum(v for k, v in stats.items() if k.endswith("streams_started"))
+        closed = sum(v for k, v in stats.items() if k.endswith("streams_closed"))
+        if closed >= opened:
+            break
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def section_audit(b: Bench, bodies: dict[tuple[str, str], Path], seconds: float) -> list[str]:
+    """A log-only policy behind the bundled config (Envoy waits for every
+    answer) and behind the audit config's observability mode (it does not):
+    the client's rate, and the processor's CPU until it has read everything
+    Envoy sent (counted by its decision lines)."""
+    policy = b.workdir / "audit.yaml"
+    policy.write_text(AUDIT_POLICY)
+    server, port = b.server("server-audit", str(policy))
+    pids = procs.tree(server.proc.pid)
+    plain = b.front("envoy-audit-plain")
+    fronts = [
+        ("bundled config", b.front("envoy-audit-bundled", port)),
+        (
+            "audit config (`observability_mode`)",
+            b.front(
+                "envoy-audit-observed",
+                port,
+                processing_mode=AUDIT_MODE,
+                filter_settings={"observability_mode": True, "failure_mode_allow": True},
+            ),
+        ),
+    ]
+    lines = [
+        "| log-only policy behind | body | rps | share of plain Envoy | p50 ms | p99 ms "
+        "| processor CPU µs/exchange | processor done after | exchanges logged | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (label, kind), path in bodies.items():
+        base = measure(plain.url, path, kind, seconds)
+        for name, front in fronts:
+            wrk(front.url, path, kind, 1)  # warm-up, then let the processor catch up
+            _drained(front.admin)
+            logged = server.output().count('"message": "decision"')
+            before = sum(procs.cpu_seconds(p) for p in pids)
+            r = measure(front.url, path, kind, seconds, warmup=0)
+            lag = _drained(front.admin)
+            cpu = sum(procs.cpu_seconds(p) for p in pids) - before
+            logged = server.output().count('"message": "decision"') - logged
+            share = r.rps / base.rps if base.rps else 0.0
+            per = cpu / r.requests * 1e6 if r.requests else 0.0
+            lines.append(
+                f"| {name} | {label} {kind} | {r.rps:,.0f} | {share:.2f} | {ms(r.p50_ms)} "
+                f"| {ms(r.p99_ms)} | {per:,.0f} | {lag:.1f} s | {logged:,} of {r.requests:,} "
+                f"| {r.errors} |"
+            )
+            print(lines[-1], flush=True)
+    for _, front in fronts:
+        b.stop(front.proc)
+    b.stop(plain.proc)
+    b.stop(server)
+    return lines
+
+
 def section_memory(b: Bench, body: Path, seconds: float, workers: int) -> list[str]:
     server, port = b.server("server-rss", DEFAULT_POLICY, workers)
     front = b.front("envoy-rss", port, concurrency=2, max_concurrent_streams=4)
@@ -696,7 +780,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rss-seconds", type=float, default=60.0, help="memory run length")
     parser.add_argument("--quick", action="store_true", help="2 KB only, 2 s runs, no memory run")
     parser.add_argument(
-        "--only", default="", help="comma list: compare,upstream,loop,workers,phases,memory,engine"
+        "--only",
+        default="",
+        help="comma list: compare,upstream,loop,audit,workers,phases,memory,engine",
     )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
     parser.add_argument("--keep", action="store_true", help="keep the logs directory")
@@ -708,6 +794,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "compare",
         "upstream",
         "loop",
+        "audit",
         "workers",
         "phases",
         "memory",
@@ -745,6 +832,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "Event loop: uvloop against asyncio's own (default policy, bundled config)",
                 lambda: section_event_loop(
                     b, {k: v for k, v in bodies.items() if k[0] == "2 KB"}, seconds, args.repeat
+                ),
+            ),
+            (
+                "audit",
+                "Audit mode: a log-only policy, waited for or not",
+                lambda: section_audit(
+                    b, {k: v for k, v in bodies.items() if k[0] == "2 KB"}, seconds
                 ),
             ),
             (

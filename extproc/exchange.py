@@ -186,6 +186,7 @@ class Exchange:
         self._sides = {REQUEST: _Side(request_mode), RESPONSE: _Side(response_mode)}
         self.finished = False  # an ImmediateResponse was sent
         self.observed = False  # observability mode: answers are not read
+        self.answered = False  # the answer's last message has come
 
     def configure(
         self, request_mode: BodyMode, response_mode: BodyMode, observed: bool = False
@@ -206,6 +207,7 @@ class Exchange:
 
     def on_headers(self, direction: Direction, headers: Headers, end_of_stream: bool) -> Reply:
         side = self._sides[direction]
+        self.answered |= direction is RESPONSE and end_of_stream
         verdict = self.inspector.headers(direction, headers, end_of_stream, side.mode)
         if verdict.block is not None:
             return self._immediate(verdict)
@@ -231,6 +233,7 @@ class Exchange:
     def on_body(self, direction: Direction, chunk: bytes, end_of_stream: bool) -> Reply:
         side = self._sides[direction]
         side.saw_body = True
+        self.answered |= direction is RESPONSE and end_of_stream
         reply = self._body(direction, side, chunk, end_of_stream)
         if side.mode is BodyMode.FULL_DUPLEX_STREAMED and reply.immediate is None:
             # Envoy sends on only what the processor streams back: echo the chunk.
@@ -245,6 +248,7 @@ class Exchange:
         what the stream still held; an immediate answer alone if that blocks."""
         replies: list[Reply] = []
         side = self._sides[direction]
+        self.answered |= direction is RESPONSE
         if side.mode is BodyMode.FULL_DUPLEX_STREAMED:
             flushed = self._flush(direction, side)
             if flushed is not None:

@@ -241,6 +241,12 @@ class ExternalProcessor(external_processor_pb2_grpc.ExternalProcessorServicer):
                 if request.observability_mode:
                     # Envoy sent and went on; it would ignore an answer.
                     responses = []
+                    if exchange.answered:
+                        # Nothing is left to read. Envoy would hold the stream
+                        # open for its deferred_close_timeout (5 s): at 1,000
+                        # exchanges a second, 5,000 open streams, past
+                        # --max-streams, each refused one an exchange unaudited.
+                        return
                 for response in responses:
                     try:
                         await context.write(response)

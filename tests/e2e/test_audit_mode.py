@@ -13,7 +13,7 @@ import httpx
 import pytest
 import yaml
 
-from extproc.demo.upstream import Reply, openai_json, openai_sse
+from extproc.demo.model import Reply, openai_json, openai_sse
 from harness.stack import AUDIT_CONFIG, ENVOY_CONFIG, Stack, envoy_stat, ext_proc_config, wait_for
 from tests.e2e.conftest import CHAT_PATH, StackFor, chat
 from tests.values import CARD, GITHUB_TOKEN, SSN
@@ -100,3 +100,27 @@ def test_the_audit_config_is_the_bundled_one_in_observability_mode() -> None:
     assert observed == enforced
     # Everything else (listener, routes, access log, clusters) is the same.
     assert audit == bundled
+
+
+def test_each_exchange_is_audited_and_its_stream_freed_at_once(
+    stack_for: StackFor, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Envoy holds an observed stream open for its deferred_close_timeout (5 s)
+    # unless the processor ends it: with room for 4 streams, the 5th exchange
+    # within 5 s would be refused (and pass unaudited) if the server did not
+    # end each stream once the answer's last message came.
+    policy = tmp_path_factory.mktemp("audit-streams") / "audit.yaml"
+    policy.write_text(AUDIT_POLICY)
+    stack = stack_for(policy=policy, base=AUDIT_CONFIG, server_args=["--max-streams", "4"])
+    body = chat(f"my card {CARD}")
+    with httpx.Client(timeout=10) as client:
+        for _ in range(12):
+            r = client.post(f"{stack.url}{CHAT_PATH}", json=body)
+            assert r.status_code == 200
+    assert envoy_stat(stack.admin, "http.llm.ext_proc.streams_failed") == 0
+
+    def all_logged() -> bool:
+        return sum("pii/credit_card" in json.dumps(d) for d in _decisions(stack)) >= 12
+
+    wait_for(all_logged, "a decision for each of the 12 exchanges", timeout=4)
+    assert envoy_stat(stack.admin, "http.llm.ext_proc.streams_started") == 12
