@@ -48,7 +48,8 @@ proto-check: install
 	$(PY) tools/protogen.py check
 
 # Not a test: Envoy alone / no-op processor / default policy through a real
-# Envoy with wrk, workers, phases, memory; writes bench/results.md (~6 min).
+# Envoy with wrk (Go no-op as the yardstick), event loop, audit mode, workers,
+# phases, memory; writes bench/results.md (~15 min).
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) bench/engine.py
