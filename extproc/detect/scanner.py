@@ -52,6 +52,20 @@ def _in_binary(text: str, start: int, end: int) -> bool:
     return escaped * 4 >= len(window)
 
 
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _bulk_bytes(text: str) -> bool:
+    """Bytes that are not text make up a good part of ``text`` (one in eight
+    characters or more). The gate opens on such data anyway (random bytes
+    hold a digit run or a "+1" somewhere), and its automaton meets so many
+    states there that the first such body a process sees cost a second:
+    it is not asked."""
+    if text.isascii() or _ESCAPED_BYTE.search(text) is None:
+        return False
+    return len(_ESCAPED_BYTE.findall(text)) * 8 >= len(text)
+
+
 class Scanner:
     """Immutable after ``build_scanner``; safe to share across threads and tasks."""
 
@@ -180,7 +194,9 @@ class Scanner:
         return self._closed(normalize(text).text)
 
     def _closed(self, subject: str, near: bool = False) -> bool:
-        return self._gate is not None and not self._gate.open(subject, near)
+        if self._gate is None or _bulk_bytes(subject):
+            return False
+        return not self._gate.open(subject, near)
 
     def _scan(self, text: str, depth: int, budget: Budget, gate: bool = True) -> list[Candidate]:
         normalized = normalize(text)

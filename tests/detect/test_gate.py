@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 import re2
@@ -417,3 +418,13 @@ def test_a_detector_s_own_spots_lose_nothing_on_near_misses(parts: list[str]) ->
 def test_the_encoded_run_check_asks_the_runs_as_the_whole_text_would(parts: list[str]) -> None:
     text = "".join(parts)
     assert has_encoded_run(text) == (has_base64_run(text) or has_hex_text(text))
+
+
+def test_bytes_that_are_not_text_skip_the_gate_and_scan_as_without_it() -> None:
+    # Random bytes as the server reads them (undecodable ones escaped), with
+    # an e-mail in a stretch of text among them.
+    noise = random.Random(5).randbytes(4096).decode("utf-8", "surrogateescape")
+    text = noise[:2000] + " write to jane.doe@example.com today please " + noise[2000:]
+    assert not GATED.clear(text)
+    assert GATED.scan(text) == UNGATED.scan(text)
+    assert "jane.doe@example.com" in [text[f.start : f.end] for f in GATED.scan(text)]
