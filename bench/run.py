@@ -44,7 +44,7 @@ from bench.stacks import (
     start_server,
     upstream_config,
 )
-from harness.stack import ROOT, port_open, start_process, wait_for
+from harness.stack import AUDIT_POLICY, ROOT, port_open, start_process, wait_for
 
 LUA = Path(__file__).with_name("post.lua")
 DEFAULT_POLICY = "policies/default.yaml"
@@ -586,14 +586,6 @@ def section_event_loop(
     return lines
 
 
-AUDIT_POLICY = """\
-version: 1
-name: default
-rules:
-  - detectors: ["*"]
-    request: log
-    response: log
-"""
 AUDIT_MODE = {
     "request_header_mode": "SEND",
     "response_header_mode": "SEND",

@@ -27,6 +27,17 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 ENVOY_CONFIG = ROOT / "envoy" / "envoy.yaml"
 AUDIT_CONFIG = ROOT / "envoy" / "envoy-audit.yaml"
+# What runs behind the audit config: every finding logged, nothing changed.
+AUDIT_POLICY = """\
+version: 1
+name: default
+rules:
+  - detectors: ["*"]
+    request: log
+    response: log
+limits:
+  on_oversize: pass
+"""
 EXT_PROC_FILTER = "envoy.filters.http.ext_proc"
 
 

@@ -14,20 +14,17 @@ import pytest
 import yaml
 
 from extproc.demo.model import Reply, openai_json, openai_sse
-from harness.stack import AUDIT_CONFIG, ENVOY_CONFIG, Stack, envoy_stat, ext_proc_config, wait_for
+from harness.stack import (
+    AUDIT_CONFIG,
+    AUDIT_POLICY,
+    ENVOY_CONFIG,
+    Stack,
+    envoy_stat,
+    ext_proc_config,
+    wait_for,
+)
 from tests.e2e.conftest import CHAT_PATH, StackFor, chat
 from tests.values import CARD, GITHUB_TOKEN, SSN
-
-AUDIT_POLICY = """\
-version: 1
-name: default
-rules:
-  - detectors: ["*"]
-    request: log
-    response: log
-limits:
-  on_oversize: pass
-"""
 
 
 @pytest.fixture(scope="module")
