@@ -146,7 +146,6 @@ TABLES = ("extproc.detect.catalogue.", "extproc.detect.phrases")
 NOT_YET_SPLIT = frozenset(
     {
         "extproc.detect.context",
-        "extproc.detect.scanner",
         "extproc.exchange",
         "extproc.wire.service",
     }

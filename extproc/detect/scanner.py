@@ -22,9 +22,10 @@ from extproc.detect.detector import (
     compile_detector,
 )
 from extproc.detect.finding import Finding
+from extproc.detect.gate import Gate
 from extproc.detect.normalize import normalize
 from extproc.detect.overlaps import Candidate, overlay, resolve
-from extproc.detect.prepass import Gate, KeywordIndex, Prefilter, Span, fold, merge_windows
+from extproc.detect.prepass import KeywordIndex, Prefilter, Span, fold, merge_windows
 from extproc.detect.recognizers import ModelPass, merge
 from extproc.detect.spec import DetectorSpec
 from extproc.detect.validators import VALIDATORS

@@ -60,7 +60,7 @@ class DetectorSpec:
                         default is weak ("sk-" occurs in "task-based").
                         ``A[\\s\\S]*B``: a context word A, then a value B; on
                         the text scanned, A must end within the context's
-                        reach of B (``prepass.Gate``); ``B[\\s\\S]*?A``: a
+                        reach of B (``gate.Gate``); ``B[\\s\\S]*?A``: a
                         value, then a context word in its sentence.
     needs_context       a regex: a value that fully matches it is reported only
                         with context (a context word or a companion); bare

@@ -15,7 +15,8 @@ from bench.corpus.texts import ENCODINGS, Texts
 from extproc.detect.catalogue import BUILTIN
 from extproc.detect.context import REACH, WINDOW, in_name, phrase, words
 from extproc.detect.decode import base64_runs, has_base64_run, has_encoded_run
-from extproc.detect.prepass import Gate, context_gate, fold, merge_windows
+from extproc.detect.gate import Gate, context_gate
+from extproc.detect.prepass import fold, merge_windows
 from extproc.detect.regex import compile_pattern
 from extproc.detect.scanner import build_scanner, keyword_list_spec
 from extproc.detect.spec import DetectorSpec

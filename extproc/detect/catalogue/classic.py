@@ -56,7 +56,7 @@ this source do not mistake the (random, never issued) values for real ones.
 
 from __future__ import annotations
 
-from extproc.detect.prepass import context_gate
+from extproc.detect.gate import context_gate
 from extproc.detect.spec import DetectorSpec
 
 # Random bodies, never issued by anyone.
