@@ -740,9 +740,9 @@ def section_engine(mb: float) -> list[str]:
 
 def _inspector_rate(body: bytes, rounds: int = 30) -> float:
     from extproc.app import inspector_factory
-    from extproc.exchange import BodyMode
     from extproc.policy.model import Direction
     from extproc.settings import Settings
+    from extproc.verdicts import BodyMode
 
     factory, _ = inspector_factory(Settings(policy=str(ROOT / DEFAULT_POLICY)))
     headers = {":path": "/v1/chat/completions", "content-type": "application/json"}

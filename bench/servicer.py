@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from bench.engine import PII_VALUES, clean_text, dense_text
 from bench.stacks import chat_answer
-from extproc.exchange import PassInspector
+from extproc.verdicts import PassInspector
 from extproc.wire.inprocess import body_message, headers_message, process
 from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.service import ExternalProcessor, InspectorFactory

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from extproc.exchange import Immediate
 from extproc.govern.guard import Stop
 from extproc.policy.model import Direction
+from extproc.verdicts import Immediate
 
 ERROR_TYPE = "data_leakage_prevention"
 

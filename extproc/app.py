@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping
 
 from extproc.detect.recognizers import ModelPass, factories, load_recognizers
 from extproc.dlp import DlpInspector
-from extproc.exchange import Inspector
 from extproc.govern.guard import Governor
 from extproc.govern.keys import Hasher
 from extproc.passthrough import PassThroughInspector
@@ -32,6 +31,7 @@ from extproc.recording import NOOP, Recorder
 from extproc.settings import Settings
 from extproc.signals.judge import Judges
 from extproc.telemetry import TelemetryError, configure_logging, otlp_protocol, setup_telemetry
+from extproc.verdicts import Inspector
 from extproc.wire import workers
 from extproc.wire.port import PortTaken, claim
 

@@ -7,11 +7,11 @@ accept-encoding; or a block.
 from __future__ import annotations
 
 from extproc import answers
-from extproc.exchange import BodyMode, Headers, Verdict
 from extproc.formats import ENVOY_BUFFER, is_event_stream
 from extproc.policy.model import Direction, OnOversize
 from extproc.rewrite.encoding import IDENTITY, can_decode
 from extproc.side import Side
+from extproc.verdicts import BodyMode, Headers, Verdict
 
 REQUEST = Direction.REQUEST
 RESPONSE = Direction.RESPONSE

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from extproc import answers
 from extproc.bodies import Scanned
-from extproc.exchange import Verdict
 from extproc.policy.compile import CompiledPolicy
 from extproc.policy.model import Direction
 from extproc.side import Side
 from extproc.signals import hooks
 from extproc.signals.judge import Judges
+from extproc.verdicts import Verdict
 
 REQUEST = Direction.REQUEST
 RESPONSE = Direction.RESPONSE

@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping
 from extproc import answers, body_mode
 from extproc.bodies import scan_body
 from extproc.body_signals import BodySignals
-from extproc.exchange import BodyMode, BodyStream, Headers, Verdict
 from extproc.formats import stream_for
 from extproc.govern.guard import Governor, Guard
 from extproc.govern.keys import action_key
@@ -36,6 +35,7 @@ from extproc.side import Side
 from extproc.signals import hooks
 from extproc.signals.judge import Judges
 from extproc.tally import Tally
+from extproc.verdicts import BodyMode, BodyStream, Headers, Verdict
 
 log = logging.getLogger("extproc.decision")
 

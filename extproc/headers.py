@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from extproc.detect.scanner import Scanner
-from extproc.exchange import Headers
 from extproc.policy.decide import Decision, decide
 from extproc.policy.model import Direction
 from extproc.rewrite import pieces, url
 from extproc.rewrite.pieces import Layout, Located
 from extproc.side import Side
+from extproc.verdicts import Headers
 
 PATH = ":path"
 _DAYS = frozenset({"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"})

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from extproc.exchange import BodyMode, BodyStream, Headers, PassInspector, Verdict
 from extproc.policy.model import Direction
 from extproc.recording import Recorder
+from extproc.verdicts import BodyMode, BodyStream, Headers, PassInspector, Verdict
 
 PASSTHROUGH = "passthrough"
 REQUEST = Direction.REQUEST

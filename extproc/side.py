@@ -18,7 +18,6 @@ from extproc import answers
 from extproc.answers import ClientError
 from extproc.detect.finding import Finding
 from extproc.detect.tail import build_tail
-from extproc.exchange import Immediate, Verdict
 from extproc.govern.guard import Guard, Stop
 from extproc.policy.compile import CompiledPolicy
 from extproc.policy.decide import Decision, decide
@@ -31,6 +30,7 @@ from extproc.rewrite.redact import Renderer, apply, unchanged
 from extproc.rewrite.textfield import Field
 from extproc.signals.hooks import Watch
 from extproc.tally import Tally
+from extproc.verdicts import Immediate, Verdict
 
 # Upper bound on held-back characters per text stream.
 MAX_HOLD = 16 * 1024

@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from extproc.dlp import DlpInspector
-from extproc.exchange import BodyMode, Verdict
 from extproc.policy.compile import compile_policy
 from extproc.policy.load import load_policy, parse_policy
 from extproc.policy.model import Direction
+from extproc.verdicts import BodyMode, Verdict
 from harness.stack import ROOT
 from tests.values import AWS_KEY, EMAIL
 

@@ -8,18 +8,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from extproc.exchange import (
-    REQUEST,
-    RESPONSE,
-    BodyMode,
-    BodyStream,
-    Exchange,
-    Headers,
-    Immediate,
-    PassInspector,
-    Verdict,
-)
+from extproc.exchange import REQUEST, RESPONSE, Exchange
 from extproc.policy.model import Direction
+from extproc.verdicts import BodyMode, BodyStream, Headers, Immediate, PassInspector, Verdict
 
 BLOCK = Immediate(403, b"no")
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from extproc.dlp import DlpInspector
-from extproc.exchange import BodyMode, Verdict
 from extproc.policy.compile import CompiledPolicy, compile_policy
 from extproc.policy.load import load_policy, parse_policy
 from extproc.policy.model import Direction
+from extproc.verdicts import BodyMode, Verdict
 from harness.stack import ROOT
 from tests.values import EMAIL, GITHUB_TOKEN
 

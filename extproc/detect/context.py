@@ -23,8 +23,9 @@ it computes what it is asked, once.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+
+from extproc.detect.tables import DELIMITERS, MAX_ROW, Tables
 
 # How far before or after a value sentence context is looked for, in characters.
 WINDOW = 48
@@ -96,14 +97,6 @@ _LABEL_WORDS = re.compile(r"[ \t>#*-]*((?:[A-Za-z][\w-]*[ \t]+){1,4})\Z")
 _CAMEL_HUMP = re.compile(r"[a-z][A-Z]")
 _LINE_BREAK = re.compile(r"\r?\n")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
-_TABLE_RULE = re.compile(r"[ \t|+:]*[-=][ \t|+:=-]*\Z")
-_NAME_CELL = re.compile(r"^[ \t\"']*[A-Za-z][\w .#/()-]{0,47}[\"' \t]*$")
-_DELIMITERS = ",\t|;"
-_NEWLINE = re.compile("\n")
-# A table row longer than this is prose, not a row.
-_MAX_ROW = 4096
-# How many rows up a header is looked for (rows found on the way are cached).
-_MAX_ROWS = 100_000
 
 
 def words(name: str) -> str:
@@ -138,18 +131,6 @@ def in_name(name: str, phrases: Sequence[str], glued: bool = True) -> bool:
     return False
 
 
-def could_be_cell(text: str, start: int, end: int) -> bool:
-    """Whether a value within ``start``..``end`` may stand in a table column
-    (``Context._column``): on a line after the first that holds a delimiter."""
-    start, end = max(0, start), min(len(text), end)
-    first = text.rfind("\n", 0, start) + 1
-    if first == 0 and "\n" not in text[:end]:
-        return False
-    last = text.find("\n", end)
-    lines = text[first : last if last >= 0 else len(text)]
-    return any(d in lines for d in _DELIMITERS)
-
-
 class Context:
     """Context questions about one text, answered lazily and cached.
 
@@ -157,23 +138,13 @@ class Context:
     split on case), ``folded`` its lower-case twin.
     """
 
-    __slots__ = ("_headers", "_lines", "_names", "folded", "text")
+    __slots__ = ("_names", "_tables", "folded", "text")
 
     def __init__(self, text: str, folded: str) -> None:
         self.text = text
         self.folded = folded
         self._names: dict[tuple[int, int], tuple[str, int]] = {}
-        self._headers: dict[int, tuple[str, list[str]] | None] = {}
-        self._lines: list[int] | None = None
-
-    def _line(self, position: int) -> tuple[int, int]:
-        """(start, end) of the line holding ``position``, from one index of line breaks."""
-        if self._lines is None:
-            self._lines = [m.start() for m in _NEWLINE.finditer(self.text)]
-        i = bisect_right(self._lines, position - 1)
-        start = self._lines[i - 1] + 1 if i else 0
-        end = self._lines[i] if i < len(self._lines) else len(self.text)
-        return start, end
+        self._tables = Tables(text)
 
     # --- field names
 
@@ -191,10 +162,10 @@ class Context:
         keyed = not near or near[-1] in _KEY_ENDS or near[-1] == "\x00" or "-" in near
         if keyed and heads.search(self.folded, max(0, start - _KEY_REACH), start):
             return True
-        line_start, line_end = self._line(start)
-        if line_start == 0 or line_end - line_start > _MAX_ROW:
+        line_start, line_end = self._tables.line(start)
+        if line_start == 0 or line_end - line_start > MAX_ROW:
             return False
-        return any(d in self.text[line_start:line_end] for d in _DELIMITERS)
+        return any(d in self.text[line_start:line_end] for d in DELIMITERS)
 
     def _name(self, start: int, end: int) -> tuple[str, int]:
         cached = self._names.get((start, end))
@@ -247,7 +218,7 @@ class Context:
                     if sibling:
                         found.append(sibling)
                 break
-        column = self._column(start, end)
+        column = self._tables.column(start, end)
         if column:
             found.append(column)
         return found, key_start
@@ -272,72 +243,6 @@ class Context:
         for m in _SIBLING.finditer(tail):
             last = m.group("key").strip()
         return last
-
-    # --- tables
-
-    def _column(self, start: int, end: int) -> str | None:
-        """The header of the table column the value at ``start``..``end`` fills."""
-        text = self.text
-        line_start, line_end = self._line(start)
-        if line_start == 0 or line_end - line_start > _MAX_ROW:
-            return None
-        line = text[line_start:line_end]
-        delimiter = next((d for d in _DELIMITERS if d in line), None)
-        if delimiter is None:
-            return None
-        # A table value fills its cell (quotes and padding aside).
-        cell_start = text.rfind(delimiter, line_start, start) + 1 or line_start
-        cell_end = text.find(delimiter, end, line_start + len(line))
-        cell = text[cell_start : cell_end if cell_end >= 0 else line_start + len(line)]
-        if cell.strip().strip("\"'`").strip() != text[start:end].strip():
-            return None
-        header = self._header(line_start, delimiter)
-        if header is None:
-            return None
-        index = text.count(delimiter, line_start, start)
-        cells = header[1]
-        if index < len(cells):
-            cell = cells[index].strip().strip("\"'` ")
-            if cell and len(cell) <= 48 and sum(c.isdigit() for c in cell) * 2 < len(cell):
-                return cell
-        return None
-
-    def _header(self, line_start: int, delimiter: str) -> tuple[str, list[str]] | None:
-        """(delimiter, cells) of the first line of the table the line at ``line_start`` is in."""
-        if line_start in self._headers:
-            return self._headers[line_start]
-        text = self.text
-        visited: list[int] = []
-        result: tuple[str, list[str]] | None = None
-        at = line_start
-        count = text.count(delimiter, *self._line(at))
-        while len(visited) < _MAX_ROWS:
-            visited.append(at)
-            if at == 0:
-                break
-            previous, end = self._line(at - 1)
-            if end - previous > _MAX_ROW:
-                break
-            if previous in self._headers:
-                result = self._headers[previous]
-                if result is not None and result[0] != delimiter:
-                    result = None
-                break
-            if _TABLE_RULE.match(text, previous, end):  # a rule between header and rows
-                at = previous
-                continue
-            if text.count(delimiter, previous, end) != count:
-                break
-            at = previous
-        if result is None and visited[-1] != line_start:
-            cells = text[slice(*self._line(visited[-1]))].split(delimiter)
-            # A header names columns: every cell a short name (a leading or
-            # trailing "|" of a Markdown row leaves an empty cell).
-            if all(_NAME_CELL.match(c) for c in cells if c.strip()):
-                result = (delimiter, cells)
-        for line in visited:
-            self._headers[line] = result
-        return result
 
     # --- sentences
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from extproc.detect.context import could_be_cell, phrase
+from extproc.detect.context import phrase
 from extproc.detect.prepass import Span, fold
 from extproc.detect.regex import CompiledPattern, PatternError, PatternSet, compile_pattern
 from extproc.detect.spec import DetectorSpec
+from extproc.detect.tables import could_be_cell
 
 
 class Gate:

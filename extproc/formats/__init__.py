@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from extproc.exchange import BodyStream
 from extproc.formats.framed import Framed
 from extproc.formats.sniff import Sniffed
 from extproc.formats.text import TextStream
@@ -23,6 +22,7 @@ from extproc.rewrite.eventstream import EventStreamRewriter
 from extproc.rewrite.jsonstream import JsonStreamRewriter
 from extproc.rewrite.sse import SseRewriter
 from extproc.side import Side
+from extproc.verdicts import BodyStream
 
 StreamFactory = Callable[[Side], BodyStream]
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from extproc.exchange import Verdict
 from extproc.policy.model import OnOversize
 from extproc.rewrite.framing import Out
 from extproc.rewrite.text import to_bytes
 from extproc.rewrite.textfield import Field
 from extproc.side import Side
+from extproc.verdicts import Verdict
 
 # A stream of events is never held, so the server's own size limit (made for
 # bodies held whole) is raised for it: 64 MiB is longer than any model's

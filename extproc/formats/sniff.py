@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from extproc.exchange import BodyStream, Verdict
 from extproc.side import Side
+from extproc.verdicts import BodyStream, Verdict
 
 _BOM = b"\xef\xbb\xbf"
 _SSE = re.compile(rb"(?:data|event|id|retry)?:")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import codecs
 
-from extproc.exchange import Verdict
 from extproc.rewrite.holdback import Released
 from extproc.rewrite.text import to_bytes
 from extproc.side import Side
+from extproc.verdicts import Verdict
 
 
 class TextStream:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from extproc.exchange import BodyStream, Verdict
+from extproc.verdicts import BodyStream, Verdict
 
 # Envoy's default buffer: what a buffered body may hold anyway.
 WHOLE_UP_TO = 1024 * 1024

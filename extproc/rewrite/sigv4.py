@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from extproc.exchange import Headers
+from extproc.verdicts import Headers
 
 CONTENT_SHA256 = "x-amz-content-sha256"
 _ALGORITHMS = ("AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256")  # SigV4 and SigV4a

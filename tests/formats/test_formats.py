@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from extproc.body_mode import answer_mode
-from extproc.exchange import BodyMode
 from extproc.formats import ENVOY_BUFFER, format_of, is_event_stream, streaming_route
 from extproc.formats.framed import EVENT_STREAM_LIMIT, stream_limit
 from extproc.formats.sniff import sniff
@@ -18,6 +17,7 @@ from extproc.policy.store import load_policy_set
 from extproc.rewrite.pseudonym import Pseudonyms
 from extproc.side import Side
 from extproc.tally import Tally
+from extproc.verdicts import BodyMode
 
 S, B = BodyMode.STREAMED, BodyMode.BUFFERED
 DATA = Path(__file__).parents[1] / "e2e" / "data"

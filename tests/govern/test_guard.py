@@ -12,13 +12,14 @@ import pytest
 
 from extproc.demo.model import openai_json, openai_sse
 from extproc.dlp import DlpInspector
-from extproc.exchange import REQUEST, RESPONSE, BodyMode, Exchange, Reply
+from extproc.exchange import REQUEST, RESPONSE, Exchange
 from extproc.govern.budgets import BudgetUnavailable, Charge, MemoryBudgets, Outcome
 from extproc.govern.guard import Governor
 from extproc.govern.keys import Hasher
 from extproc.policy.compile import CompiledPolicy, compile_policy
 from extproc.policy.load import parse_policy
 from extproc.recording import DirectionSummary, Recorder
+from extproc.verdicts import BodyMode, Reply
 
 POLICY = """\
 version: 1

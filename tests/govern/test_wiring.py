@@ -11,12 +11,13 @@ import pytest
 import redis
 
 from extproc.app import governor
-from extproc.exchange import Inspector, PassInspector
 from extproc.govern.budgets import Charge
 from extproc.settings import SettingsError, resolve
+from extproc.verdicts import Inspector, PassInspector
 from extproc.wire.inprocess import process
 from extproc.wire.pb import external_processor_pb2 as pb
-from extproc.wire.service import ExternalProcessor, attributes_of
+from extproc.wire.service import ExternalProcessor
+from extproc.wire.translate import attributes_of
 from harness.redis import RedisServer
 
 NAMESPACE = "envoy.filters.http.ext_proc"

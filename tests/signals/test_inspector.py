@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from extproc.dlp import DlpInspector
-from extproc.exchange import REQUEST, RESPONSE, BodyMode
+from extproc.exchange import REQUEST, RESPONSE
 from extproc.govern.keys import Hasher
 from extproc.policy.compile import CompiledPolicy, compile_policy
 from extproc.policy.load import parse_policy
 from extproc.signals.judge import Judges
+from extproc.verdicts import BodyMode
 from extproc.wire.inprocess import body_message, headers_message, process
 from extproc.wire.service import ExternalProcessor
 from harness.judge import UNSAFE_WORD, FakeJudge, running_judge

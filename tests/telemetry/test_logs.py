@@ -53,9 +53,9 @@ def test_log_action_reports_ids_not_values(caplog: pytest.LogCaptureFixture) -> 
     # "log" is the action that exists to report: it must report detector ids
     # and counts, never what matched.
     from extproc.dlp import DlpInspector
-    from extproc.exchange import BodyMode
     from extproc.policy.model import Direction
     from extproc.policy.store import load_policy_set
+    from extproc.verdicts import BodyMode
 
     policies = load_policy_set("policies/examples/audit.yaml")
     card, token = "4111 1111 1111 1111", "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"

@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from extproc.dlp import DlpInspector
-from extproc.exchange import BodyMode, Exchange
+from extproc.exchange import Exchange
 from extproc.policy.model import Direction
 from extproc.policy.store import load_policy_set
+from extproc.verdicts import BodyMode
 from extproc.wire.inprocess import process
 from extproc.wire.pb import external_processor_pb2 as pb
 from extproc.wire.service import ExternalProcessor

@@ -9,11 +9,12 @@ from collections.abc import Iterable
 
 import pytest
 
-from extproc.exchange import BodyMode, BodyStream, Headers, Immediate, PassInspector, Verdict
 from extproc.policy.model import Direction
+from extproc.verdicts import BodyMode, BodyStream, Headers, Immediate, PassInspector, Verdict
 from extproc.wire.inprocess import body_message, headers_message, process
 from extproc.wire.pb import external_processor_pb2 as pb
-from extproc.wire.service import ExternalProcessor, headers_of
+from extproc.wire.service import ExternalProcessor
+from extproc.wire.translate import headers_of
 
 ANSWER_OF = {
     "request_headers": "request_headers",
