@@ -464,7 +464,7 @@ def render(
             f"| scanner, one core, the original corpus | MB/s, {len(original)} texts | "
             "MB/s, as one text |",
             "| --- | ---: | ---: |",
-            *[f"| {name} | {each:.1f} | {whole:.1f} |" for name, each, whole in speed],
+            *[f"| {name} | {each:.2f} | {whole:.2f} |" for name, each, whole in speed],
         ]
     return "\n".join(parts) + "\n"
 
