@@ -77,9 +77,13 @@ class DlpInspector:
         self.pseudonyms = Pseudonyms()  # this exchange's placeholder map; never logged
         self.request_id = ""
         self.traceparent = ""
-        self.route = ""
         self.signature: sigv4.Signature | None = None  # the request's, if signed
         self.hash_header = False  # unsigned, with a body hash a signer reads
+
+    @property
+    def route(self) -> str:
+        """The request's path without its query, values found in it replaced."""
+        return self.tally.route
 
     # -- headers ---------------------------------------------------------
 
@@ -90,7 +94,7 @@ class DlpInspector:
             self._request_headers = headers  # for attribution, when needed
             self.request_id = headers.get("x-request-id", "")
             self.traceparent = headers.get("traceparent", "")
-            self.route = self.tally.route = headers.get(":path", "").split("?", 1)[0][:200]
+            self.tally.route = headers.get(":path", "").split("?", 1)[0][:200]
         side = self._open(direction, headers)
         guard = side.guard
         length = headers.get("content-length", "")
@@ -113,7 +117,7 @@ class DlpInspector:
         if head is None:
             return _CLEAN
         if head.safe_path is not None:
-            self.route = self.tally.route = head.safe_path.split("?", 1)[0][:200]
+            self.tally.route = head.safe_path.split("?", 1)[0][:200]
         if head.decision.blocked or side.stopped:
             return side.blocked()
         if head.fixed:

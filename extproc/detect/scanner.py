@@ -49,11 +49,15 @@ def _in_binary(text: str, start: int, end: int) -> bool:
     media, archives) an e-mail-shaped run is chance, and rewriting it would
     corrupt the data; text in a legacy charset has the odd escaped byte only."""
     window = text[max(0, start - _BINARY_REACH) : end + _BINARY_REACH]
-    escaped = sum(1 for char in window if "\udc80" <= char <= "\udcff")
-    return escaped * 4 >= len(window)
+    return _escaped_bytes(window) * 4 >= len(window)
 
 
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _escaped_bytes(text: str) -> int:
+    """How many characters of ``text`` are escaped bytes that are not UTF-8."""
+    return 0 if text.isascii() else len(_ESCAPED_BYTE.findall(text))
 
 
 def _bulk_bytes(text: str) -> bool:
@@ -62,9 +66,8 @@ def _bulk_bytes(text: str) -> bool:
     hold a digit run or a "+1" somewhere), and its automaton meets so many
     states there that the first such body a process sees cost a second:
     it is not asked."""
-    if text.isascii() or _ESCAPED_BYTE.search(text) is None:
-        return False
-    return len(_ESCAPED_BYTE.findall(text)) * 8 >= len(text)
+    escaped = _escaped_bytes(text)
+    return escaped > 0 and escaped * 8 >= len(text)
 
 
 class Scanner:
