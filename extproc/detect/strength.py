@@ -45,7 +45,8 @@ _DOCS_WORDS = frozenset(
 _PLACEHOLDER = re.compile(
     r"""
     [<\[{(].*[>\]})]        # <password>, [token], {secret}, (value)
-    | \$\{?[A-Za-z_]        # $VAR, ${VAR}
+    | ^\$[A-Za-z_]           # $VAR as the value (a "$" inside a password is a character)
+    | \$\{[A-Za-z_]          # ${VAR} anywhere
     | %\(?[A-Za-z_]*\)?s    # %s, %(name)s
     | \{\{.*\}\}            # {{ template }}
     | [(\[{]                 # code: getenv("X"), config["key"], f"{key}"

@@ -252,9 +252,11 @@ GENERIC_SECRET = DetectorSpec(
         "api_key: " + "f3b9c1d7e5a24b6c8d0e2f4a6b8c0d1e",
         f"  password: '{_PW}'",
         f"SECRET_KEY = '{_PW}-9q8w7e6r5t'",
+        "spring.datasource.password=" + "Xk9#mQ2v" + "Lp8$Rt4w",
     ),
     negatives=(
         "password: ${DB_PASSWORD}",
+        "PGPASSWORD=$PGPASS_FROM_VAULT",
         'password = "<your password>"',
         "api_key: YOUR_API_KEY_HERE",
         '"max_tokens": 1024',
